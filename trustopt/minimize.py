@@ -1,0 +1,96 @@
+"""``trustopt.minimize``: a front door shaped like ``scipy.optimize.minimize``.
+
+The solver objects (``LBFGS``, ``TrustRegion``, …) are the real API; this
+function only maps a method name and an options dictionary onto one of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import numpy as np
+
+from .lbfgs import LBFGS
+from .objective import Objective, as_objective
+from .result import Callback, Result
+
+__all__ = ["minimize", "register_method", "available_methods"]
+
+_METHODS: dict[str, Callable[..., Any]] = {}
+
+
+def _key(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def register_method(name: str, factory: Callable[..., Any]) -> None:
+    """Make ``minimize(method=name)`` build its solver as ``factory(**options)``.
+
+    The solver must have ``minimize(objective, x0) -> Result``. Names are
+    matched ignoring case, '-' and '_'.
+    """
+    _METHODS[_key(name)] = factory
+
+
+def available_methods() -> list[str]:
+    """The method names ``minimize`` accepts (normalized)."""
+    return sorted(_METHODS)
+
+
+register_method("lbfgs", LBFGS)
+
+
+def minimize(
+    fun: Callable[[np.ndarray], Any] | Objective,
+    x0: Any,
+    method: str = "lbfgs",
+    *,
+    jac: Callable[[np.ndarray], Any] | bool | None = None,
+    hessp: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+    hess: Callable[[np.ndarray], Any] | None = None,
+    tol: float | None = None,
+    callback: Callback | None = None,
+    options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Result:
+    """Minimize a scalar function of a flat vector.
+
+    Parameters
+    ----------
+    fun : ``x -> float`` written with ``autograd.numpy`` (derivatives by
+        autograd), or with ``jac`` given, or an :class:`Objective`.
+    x0 : starting point, a flat vector of finite numbers.
+    method : solver name, matched ignoring case, '-' and '_'; see
+        :func:`available_methods`. Default "lbfgs".
+    jac : gradient callable, or True when ``fun`` returns (f, g) (as in scipy).
+    hessp, hess : Hessian-vector product ``(x, v) -> H v`` / dense Hessian ``x -> H``.
+    tol : shorthand for the solver's ``gtol``.
+    callback : receives the intermediate Result each iteration; returning
+        True (or raising StopIteration) stops the run.
+    options, **kwargs : the solver's constructor arguments (e.g. ``memory``,
+        ``maxiter``); an unknown name raises ValueError listing the valid ones.
+    """
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string; got {type(method).__name__}")
+    factory = _METHODS.get(_key(method))
+    if factory is None:
+        raise ValueError(f"unknown method {method!r}; available: {', '.join(available_methods())}")
+    opts = dict(options or {})
+    overlap = set(opts) & set(kwargs)
+    if overlap:
+        raise ValueError(f"options given twice (in options= and as keywords): {sorted(overlap)}")
+    opts.update(kwargs)
+    if tol is not None:
+        opts.setdefault("gtol", tol)
+    if callback is not None:
+        opts["callback"] = callback
+    if dataclasses.is_dataclass(factory):
+        valid = {f.name for f in dataclasses.fields(factory)}
+        unknown = sorted(set(opts) - valid)
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {unknown} for method {method!r}; valid: {sorted(valid)}"
+            )
+    solver = factory(**opts)
+    return solver.minimize(as_objective(fun, jac=jac, hessp=hessp, hess=hess), x0)
