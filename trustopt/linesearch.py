@@ -235,10 +235,9 @@ def strong_wolfe(
         if a >= alpha_max:
             break
         # Extrapolate: the cubic's minimizer, kept between doubling and ten-fold
-        # growth of the step past the previous trial.
+        # growth so that a tiny first step still grows geometrically.
         grow = _cubic_min(a_prev, f_prev, d_prev, a, f, d)
-        lo_ext, hi_ext = a + (a - a_prev), a + 9.0 * (a - a_prev)
-        grow = lo_ext if grow is None else min(max(grow, lo_ext), hi_ext)
+        grow = 2.0 * a if grow is None else min(max(grow, 2.0 * a), 10.0 * a)
         a_prev, f_prev, d_prev = a, f, d
         a = min(grow, alpha_max)
     return LineSearchResult(False, 0.0, x, f0, g0, trials, "strong-Wolfe search hit its trial limit")

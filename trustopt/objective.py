@@ -176,7 +176,7 @@ class Objective:
 
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Output seems independent of input")
-                self._lin_hvp, _ = make_vjp(grad(self._fun), x)
+                self._lin_hvp, _ = make_vjp(grad(self._fun))(x)
             self._lin_x = np.array(x, dtype=np.float64)
         assert self._lin_hvp is not None
         return self._lin_hvp

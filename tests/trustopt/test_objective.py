@@ -1,0 +1,122 @@
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from trustopt import Objective, as_flat_vector, as_objective
+
+
+def f_quartic(x):
+    return anp.sum(x**4) + anp.sum(anp.sin(x[:-1] * x[1:]))
+
+
+def fd_grad(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        g[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+def test_autograd_gradient_matches_finite_differences():
+    obj = Objective(f_quartic)
+    x = np.linspace(-1, 1, 6)
+    np.testing.assert_allclose(obj.grad(x), fd_grad(f_quartic, x), rtol=1e-6, atol=1e-8)
+
+
+def test_value_and_grad_is_one_pass_and_counted_once_each():
+    obj = Objective(f_quartic)
+    x = np.linspace(-1, 1, 6)
+    f, g = obj.value_and_grad(x)
+    assert obj.counts() == {"nfev": 1, "njev": 1, "nhev": 0}
+    assert f == pytest.approx(float(f_quartic(x)))
+    np.testing.assert_allclose(g, obj.grad(x))
+
+
+def test_hvp_and_hessian_agree_with_finite_differences_of_gradient():
+    obj = Objective(f_quartic)
+    x = np.linspace(-1, 1, 5)
+    v = np.arange(1.0, 6.0)
+    h = 1e-6
+    fd = (obj.grad(x + h * v) - obj.grad(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(obj.hvp(x, v), fd, rtol=1e-6, atol=1e-7)
+    H = obj.hessian(x)
+    np.testing.assert_allclose(H, H.T)
+    np.testing.assert_allclose(H @ v, obj.hvp(x, v), rtol=1e-12)
+
+
+def test_hvp_linearization_is_refreshed_when_x_changes():
+    obj = Objective(lambda x: anp.sum(x**3))
+    v = np.ones(3)
+    x1, x2 = np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 2.0])
+    np.testing.assert_allclose(obj.hvp(x1, v), 6 * x1)
+    np.testing.assert_allclose(obj.hvp(x2, v), 6 * x2)
+    x1[:] = x2  # a caller mutating its array must not leave a stale cache behind
+    np.testing.assert_allclose(obj.hvp(np.array([5.0, 5.0, 5.0]), v), 30.0 * v)
+
+
+def test_user_derivatives_are_used_and_counted():
+    calls = []
+
+    def grad(x):
+        calls.append("g")
+        return 2 * x
+
+    obj = Objective(lambda x: float(x @ x), grad=grad, hvp=lambda x, v: 2 * v)
+    x = np.array([1.0, -2.0])
+    f, g = obj.value_and_grad(x)
+    assert f == 5.0 and calls == ["g"]
+    np.testing.assert_allclose(obj.hvp(x, np.ones(2)), [2.0, 2.0])
+    assert obj.counts() == {"nfev": 1, "njev": 1, "nhev": 1}
+
+
+def test_jac_true_means_fun_returns_value_and_gradient():
+    obj = as_objective(lambda x: (float(x @ x), 2 * x), jac=True)
+    f, g = obj.value_and_grad(np.array([3.0]))
+    assert f == 9.0 and g.tolist() == [6.0]
+
+
+def test_constant_function_gets_zero_gradient_of_right_shape():
+    obj = Objective(lambda x: 3.0)
+    np.testing.assert_array_equal(obj.grad(np.ones(4)), np.zeros(4))
+
+
+def test_second_order_without_source_is_a_clear_error():
+    obj = Objective(lambda x: float(x @ x), grad=lambda x: 2 * x)
+    with pytest.raises(ValueError, match="hvp"):
+        obj.hvp(np.ones(2), np.ones(2))
+
+
+def test_non_scalar_output_is_rejected():
+    obj = Objective(lambda x: x * 2)
+    with pytest.raises(ValueError, match="scalar"):
+        obj.value(np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.ones((2, 2)), "flat"),
+        (np.array([1.0, np.nan]), "finite"),
+        (np.array([np.inf]), "finite"),
+        ([], "empty"),
+        ("abc", "real numbers"),
+    ],
+)
+def test_as_flat_vector_rejects_bad_input_naming_argument(bad, match):
+    with pytest.raises(ValueError, match=match) as info:
+        as_flat_vector(bad, "x0")
+    assert "x0" in str(info.value)
+
+
+def test_as_flat_vector_copies_and_converts():
+    src = [1, 2, 3]
+    out = as_flat_vector(src)
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.0, 3.0]
+    arr = np.array([1.0, 2.0])
+    assert as_flat_vector(arr) is not arr
+
+
+def test_length_check():
+    with pytest.raises(ValueError, match="length 3"):
+        as_flat_vector([1.0, 2.0], "x0", n=3)
