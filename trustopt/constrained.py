@@ -619,9 +619,11 @@ class AdaptiveBound:
     metric norm, so the rule's factors mean what they mean for an ordinary
     trust radius (a shrink by ¼ in r divides δ by 16). The ratio is
     ρ = actual / expected improvement of the last step; the step "reached the
-    boundary" when the full step was accepted without backtracking; its length
-    is t·r for an accepted step fraction t. A solve that accepted no step
-    counts as ρ = NaN (a poor step).
+    boundary" when the divergence it reached is at least half the bound
+    (D ≥ δ/2: the natural step is scaled to the bound, and a step that
+    backtracking left well inside it says nothing about a larger one); its
+    length is t·r for an accepted step fraction t. A solve that accepted no
+    step counts as ρ = NaN (a poor step).
 
     Use: ``res = solver.minimize(f, D, max_divergence=bound.delta)`` and then
     ``bound.update(res)``; stop when ``bound.exhausted``.
@@ -664,7 +666,7 @@ class AdaptiveBound:
         accepted = result.status is Status.STEP_ACCEPTED
         rho = float(row["ratio"]) if accepted else math.nan
         fraction = float(row["step_fraction"]) if accepted else 1.0
-        on_boundary = accepted and row["backtracks"] == 0
+        on_boundary = accepted and 2.0 * float(row["divergence"]) >= float(row["max_divergence"])
         r_next = self.rule.update(r, rho, on_boundary, step_norm=fraction * r)
         self.delta = 0.5 * r_next * r_next
         return self.delta
