@@ -147,20 +147,24 @@ class _FirstOrder:
         if minibatch:
             assert isinstance(objective, MeanObjective) and self.batch_size is not None
             n, size = objective.n_data, self.batch_size
+            x_prev = x
             for epoch in range(1, self.maxiter + 1):
                 order = rng.permutation(n)
                 values = []
                 for lo in range(0, n, size):
                     fb, gb = objective.value_and_grad(x, order[lo:lo + size])
                     if not (math.isfinite(fb) and np.all(np.isfinite(gb))):
-                        f, g = objective.value(x), None
-                        return result(Status.NONFINITE, epoch - 1, "a minibatch value or gradient is not finite")
+                        # x_prev is the last point whose minibatch value and gradient were finite.
+                        x = x_prev
+                        f = objective.value(x)
+                        return result(Status.NONFINITE, epoch - 1, "a minibatch value or gradient is not finite; "
+                                      "returned the previous point")
                     t += 1
                     x_next = x + self._step(state, gb, t)
                     if not np.all(np.isfinite(x_next)):
-                        f, g = objective.value(x), None
+                        f = objective.value(x)
                         return result(Status.NONFINITE, epoch - 1, "the update overflowed")
-                    x = x_next
+                    x_prev, x = x, x_next
                     values.append(fb)
                 history.append(fun=float(np.mean(values)), updates=t)
                 if check_callback_stop(self.callback, result(Status.IN_PROGRESS, epoch)):

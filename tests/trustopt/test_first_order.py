@@ -1,0 +1,141 @@
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from trustopt.first_order import Adam, GradientDescent, MeanObjective
+from trustopt.objective import Objective
+from trustopt.result import Status
+
+
+def least_squares(seed=0, n_data=120, n=4):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_data, n))
+    y = X @ rng.standard_normal(n) + 0.1 * rng.standard_normal(n_data)
+    mean = MeanObjective(lambda w, idx: 0.5 * anp.mean((anp.dot(X[idx], w) - y[idx]) ** 2), n_data)
+    return mean, X, y
+
+
+def test_gradient_descent_iterates_follow_the_linear_recursion():
+    # On f = ½xᵀAx − bᵀx, x_{k+1} − x* = (I − ηA)(x_k − x*).
+    rng = np.random.default_rng(1)
+    Q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    A, b = (Q * [1.0, 2.0, 4.0]) @ Q.T, rng.standard_normal(3)
+    f = Objective(lambda x: 0.5 * anp.dot(x, anp.dot(A, x)) - anp.dot(b, x))
+    eta, x0 = 0.2, np.ones(3)
+    res = GradientDescent(learning_rate=eta, maxiter=7, gtol=0.0).minimize(f, x0)
+    x_star = np.linalg.solve(A, b)
+    expected = x_star + np.linalg.matrix_power(np.eye(3) - eta * A, 7) @ (x0 - x_star)
+    assert res.status is Status.MAXITER and res.nit == 7
+    np.testing.assert_allclose(res.x, expected, rtol=1e-12)
+    assert res.fun == pytest.approx(f.value(res.x))
+    assert np.all(np.diff(res.history["fun"]) < 0)  # η < 2/L: monotone
+    full = GradientDescent(learning_rate=eta, gtol=1e-10).minimize(f, x0)
+    assert full.status is Status.GTOL and full.grad_norm <= 1e-10
+    np.testing.assert_allclose(full.x, x_star, atol=1e-9)
+
+
+def test_adam_first_step_is_minus_lr_times_sign_of_gradient():
+    # Bias correction makes m̂/sqrt(v̂) = g/|g| at t = 1 (up to ε).
+    g = np.array([3.0, -0.5, 1e-3])
+    f = Objective(lambda x: anp.dot(g, x))
+    res = Adam(learning_rate=0.01, maxiter=1, gtol=0.0).minimize(f, np.zeros(3))
+    np.testing.assert_allclose(res.x, -0.01 * np.sign(g), rtol=1e-4)
+
+
+def test_adam_matches_a_direct_implementation():
+    mean, X, y = least_squares()
+    f = mean.full()
+    w0 = np.zeros(4)
+    res = Adam(learning_rate=0.05, maxiter=25, gtol=0.0).minimize(f, w0)
+    w, m, v = w0.copy(), np.zeros(4), np.zeros(4)
+    for t in range(1, 26):
+        grad = X.T @ (X @ w - y) / len(y)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad**2
+        w = w - 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(res.x, w, rtol=1e-12)
+
+
+def test_adam_full_batch_converges_to_least_squares_solution():
+    mean, X, y = least_squares()
+    res = Adam(learning_rate=0.05, maxiter=5000, gtol=1e-8).minimize(mean, np.zeros(4))
+    assert res.status is Status.GTOL
+    np.testing.assert_allclose(res.x, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-6)
+
+
+def test_minibatch_epochs_visit_every_index_once():
+    n_data = 23
+    seen = []
+
+    def fun(w, idx):
+        seen.append(np.array(idx))
+        return anp.sum(w**2) * len(idx) / n_data
+
+    mean = MeanObjective(fun, n_data)
+    Adam(batch_size=5, maxiter=3).minimize(mean, np.ones(2))
+    batches = seen[:-1]  # the last call is the full evaluation for the result
+    assert [len(b) for b in batches] == [5, 5, 5, 5, 3] * 3
+    for epoch in range(3):
+        assert sorted(np.concatenate(batches[5 * epoch:5 * epoch + 5])) == list(range(n_data))
+    assert not np.array_equal(np.concatenate(batches[:5]), np.concatenate(batches[5:10]))
+
+
+@pytest.mark.parametrize("method", [Adam(learning_rate=0.01, batch_size=16, maxiter=20, seed=7),
+                                    GradientDescent(learning_rate=0.05, batch_size=16, maxiter=20, seed=7)])
+def test_same_seed_same_run_and_minibatch_progress(method):
+    mean, X, y = least_squares()
+    a = method.minimize(mean, np.zeros(4))
+    b = method.minimize(mean, np.zeros(4))
+    assert a.x.tobytes() == b.x.tobytes() and a.fun == b.fun
+    assert a.history["fun"].tolist() == b.history["fun"].tolist()
+    assert a.fun < mean.value(np.zeros(4))
+    other = type(method)(**{**method.__dict__, "seed": 8}).minimize(mean, np.zeros(4))
+    assert not np.array_equal(other.x, a.x)
+
+
+def test_generator_seed_advances_between_calls():
+    mean, _, _ = least_squares()
+    rng = np.random.default_rng(0)
+    solver = Adam(learning_rate=0.01, batch_size=16, maxiter=2, seed=rng)
+    assert not np.array_equal(solver.minimize(mean, np.zeros(4)).x, solver.minimize(mean, np.zeros(4)).x)
+
+
+def test_nonfinite_returns_last_finite_point():
+    # f is NaN once x[0] passes 1: gradient descent walks there from 0.
+    f = Objective(lambda x: anp.where(x[0] > 1.0, np.nan, -x[0]))
+    res = GradientDescent(learning_rate=0.3, maxiter=100).minimize(f, np.zeros(1))
+    assert res.status is Status.NONFINITE
+    assert res.x[0] == pytest.approx(0.9) and np.isfinite(res.fun)
+    mean = MeanObjective(lambda w, idx: anp.where(w[0] > 1.0, np.nan, -w[0]), 10)
+    res = Adam(learning_rate=0.3, batch_size=3, maxiter=100).minimize(mean, np.zeros(1))
+    assert res.status is Status.NONFINITE and np.all(np.isfinite(res.x)) and res.x[0] <= 1.0
+
+
+def test_callback_stops_the_run():
+    mean, _, _ = least_squares()
+    calls = []
+    res = Adam(maxiter=100, callback=lambda r: calls.append(r.nit) or r.nit == 3).minimize(mean, np.zeros(4))
+    assert res.status is Status.CALLBACK and res.nit == 3 and calls == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: GradientDescent(learning_rate=-1.0), "learning_rate"),
+        (lambda: Adam(beta1=1.0), "beta1"),
+        (lambda: Adam(beta2=-0.1), "beta2"),
+        (lambda: Adam(eps=0.0), "eps"),
+        (lambda: Adam(batch_size=0), "batch_size"),
+        (lambda: Adam(maxiter=-1), "maxiter"),
+        (lambda: Adam(seed=1.5), "seed"),
+        (lambda: MeanObjective(lambda w, i: 0.0, 0), "n_data"),
+    ],
+)
+def test_invalid_parameters_are_named(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
+
+
+def test_minibatch_needs_a_mean_objective():
+    with pytest.raises(TypeError, match="MeanObjective"):
+        Adam(batch_size=4).minimize(Objective(lambda x: anp.sum(x**2)), np.zeros(2))
