@@ -472,7 +472,10 @@ class PenaltyMethod:
     no inner solution is feasible the status is INFEASIBLE and x₀ is
     returned, or, with ``require_feasible=False``, the last inner solution
     (PPO keeps an update that overshoots its KL target). ``info["beta"]``
-    is the adapted β, to pass as ``beta=`` to the next call.
+    is the adapted β, to pass as ``beta=`` to the next call. PPO's adaptive
+    KL penalty with target d_targ is therefore ``max_divergence=1.5·d_targ,
+    max_outer=1, require_feasible=False``, an Adam ``inner`` solver over
+    minibatches (see ``penalized=`` in :meth:`minimize`), and β carried over.
 
     Parameters
     ----------
