@@ -1,0 +1,223 @@
+"""Mathematics of rl.distributions: normalization, closed forms, KL, Fisher."""
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+from autograd import grad, hessian
+from autograd.test_util import check_grads
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from rl.distributions import Categorical, DiagGaussian, log_softmax
+
+finite = st.floats(-20.0, 20.0, allow_nan=False, allow_infinity=False)
+
+
+def gaussian_params(rng, n, d, shared=True):
+    log_std = rng.normal(0.0, 0.5, d if shared else (n, d))
+    return (rng.normal(0.0, 1.0, (n, d)), log_std)
+
+
+# ---------------------------------------------------------------- log-softmax
+
+
+def test_log_softmax_is_stable_and_shift_invariant():
+    x = np.array([[1000.0, 999.0, -1000.0], [-5e4, -5e4, -5e4]])
+    y = log_softmax(x)
+    assert np.all(np.isfinite(y))
+    np.testing.assert_allclose(y, scipy.special.log_softmax(x, axis=-1), atol=1e-12)
+    np.testing.assert_allclose(log_softmax(x + 7.0), y, atol=1e-12)
+
+
+def test_log_softmax_derivatives_match_finite_differences():
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    w = np.random.default_rng(1).normal(size=(3, 4))
+    check_grads(lambda z: anp.sum(w * log_softmax(z)), modes=["rev", "fwd"], order=2)(x)
+
+
+# ---------------------------------------------------------------- Categorical
+
+
+def test_categorical_log_prob_normalizes():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (6, 5))
+    dist = Categorical(5)
+    probs = np.stack([np.exp(dist.log_prob(logits, np.full(6, a))) for a in range(5)], axis=1)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-14)
+    np.testing.assert_allclose(probs, scipy.special.softmax(logits, axis=1), atol=1e-14)
+
+
+def test_categorical_log_prob_gradient_is_onehot_minus_probs():
+    rng = np.random.default_rng(10)
+    logits = rng.normal(size=(4, 3))
+    actions = np.array([0, 2, 1, 2])
+    g = grad(lambda z: anp.sum(Categorical(3).log_prob(z, actions)))(logits)
+    np.testing.assert_allclose(g, np.eye(3)[actions] - scipy.special.softmax(logits, axis=1), rtol=1e-12)
+
+
+def test_categorical_entropy_closed_form():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 2, (4, 6))
+    p = scipy.special.softmax(logits, axis=1)
+    np.testing.assert_allclose(Categorical(6).entropy(logits), -np.sum(p * np.log(p), axis=1), rtol=1e-12)
+    np.testing.assert_allclose(Categorical(6).entropy(np.zeros((2, 6))), np.log(6.0), rtol=1e-14)
+
+
+def test_categorical_kl_closed_form_and_self():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0, 2, (2, 5, 4))
+    p, q = scipy.special.softmax(a, axis=1), scipy.special.softmax(b, axis=1)
+    dist = Categorical(4)
+    np.testing.assert_allclose(dist.kl(a, b), np.sum(p * np.log(p / q), axis=1), rtol=1e-12)
+    np.testing.assert_allclose(dist.kl(a, a), 0.0, atol=1e-15)
+    # KL(p‖q) = −H(p) − E_p log q
+    expected = -dist.entropy(a) - np.sum(p * dist_log_probs(dist, b), axis=1)
+    np.testing.assert_allclose(dist.kl(a, b), expected, rtol=1e-12)
+
+
+def dist_log_probs(dist, logits):
+    n = logits.shape[0]
+    return np.stack([dist.log_prob(logits, np.full(n, a)) for a in range(dist.n)], axis=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (3, 4), elements=finite), arrays(np.float64, (3, 4), elements=finite))
+def test_categorical_kl_nonnegative(a, b):
+    kl = Categorical(4).kl(a, b)
+    assert np.all(kl >= -1e-12)
+    np.testing.assert_allclose(Categorical(4).kl(a, a), 0.0, atol=1e-12)
+
+
+def test_categorical_sample_frequencies_and_mode():
+    rng = np.random.default_rng(3)
+    logits = np.log(np.array([[0.1, 0.2, 0.7]]))
+    n = 40000
+    actions = Categorical(3).sample(np.repeat(logits, n, axis=0), rng)
+    freq = np.bincount(actions, minlength=3) / n
+    p = np.array([0.1, 0.2, 0.7])
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / n))
+    assert Categorical(3).mode(logits)[0] == 2
+
+
+def test_categorical_fisher_product_equals_kl_hessian():
+    rng = np.random.default_rng(4)
+    n, k = 5, 4
+    old = rng.normal(0, 1.5, (n, k))
+    u = rng.normal(size=(n, k))
+    dist = Categorical(k)
+    h = hessian(lambda z: anp.sum(dist.kl(old, z)))(old).reshape(n * k, n * k)
+    np.testing.assert_allclose(dist.fisher_vector_product(old, u), (h @ u.ravel()).reshape(n, k), atol=1e-8)
+    # ... and equals E_a[s sᵀ] u, the covariance of the score s = ∇ log π(a).
+    p = scipy.special.softmax(old, axis=1)
+    scores = np.eye(k)[None, :, :] - p[:, None, :]  # (n, a, k)
+    expected = np.einsum("na,nak,naj,nj->nk", p, scores, scores, u)
+    np.testing.assert_allclose(dist.fisher_vector_product(old, u), expected, atol=1e-12)
+
+
+# ---------------------------------------------------------------- DiagGaussian
+
+
+def test_gaussian_log_prob_and_entropy_match_scipy():
+    rng = np.random.default_rng(5)
+    mean, log_std = gaussian_params(rng, 7, 3)
+    actions = rng.normal(size=(7, 3))
+    dist = DiagGaussian(3)
+    ref = scipy.stats.norm.logpdf(actions, mean, np.exp(log_std)).sum(axis=1)
+    np.testing.assert_allclose(dist.log_prob((mean, log_std), actions), ref, rtol=1e-12)
+    ent = scipy.stats.norm.entropy(np.zeros(3), np.exp(log_std)).sum()
+    np.testing.assert_allclose(dist.entropy((mean, log_std)), np.full(7, ent), rtol=1e-12)
+    per_state = np.tile(log_std, (7, 1)) + rng.normal(0, 0.1, (7, 3))
+    ref = scipy.stats.norm.logpdf(actions, mean, np.exp(per_state)).sum(axis=1)
+    np.testing.assert_allclose(dist.log_prob((mean, per_state), actions), ref, rtol=1e-12)
+    ent = scipy.stats.norm.entropy(np.zeros((7, 3)), np.exp(per_state)).sum(axis=1)
+    np.testing.assert_allclose(dist.entropy((mean, per_state)), ent, rtol=1e-12)
+
+
+def test_gaussian_log_prob_normalizes():
+    dist = DiagGaussian(1)
+    a = np.linspace(-12, 12, 20001)[:, None]
+    params = (np.full((a.shape[0], 1), 0.3), np.array([0.4]))
+    density = np.exp(dist.log_prob(params, a))
+    np.testing.assert_allclose(np.trapezoid(density, a[:, 0]), 1.0, atol=1e-9)
+
+
+def test_gaussian_kl_self_zero_and_monte_carlo():
+    rng = np.random.default_rng(6)
+    dist = DiagGaussian(2)
+    old = (np.array([[0.3, -0.2]]), np.array([0.1, -0.3]))
+    new = (np.array([[0.1, 0.4]]), np.array([0.3, -0.1]))
+    np.testing.assert_allclose(dist.kl(old, old), 0.0, atol=1e-15)
+    n = 200000
+    old_n = (np.repeat(old[0], n, axis=0), old[1])
+    new_n = (np.repeat(new[0], n, axis=0), new[1])
+    a = dist.sample(old_n, rng)
+    ratio = dist.log_prob(old_n, a) - dist.log_prob(new_n, a)
+    stderr = ratio.std() / np.sqrt(n)
+    assert abs(ratio.mean() - dist.kl(old, new)[0]) < 5 * stderr
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, (3, 2), elements=st.floats(-5, 5)),
+    arrays(np.float64, (3, 2), elements=st.floats(-5, 5)),
+    arrays(np.float64, (2,), elements=st.floats(-3, 3)),
+    arrays(np.float64, (2,), elements=st.floats(-3, 3)),
+)
+def test_gaussian_kl_nonnegative(m1, m2, s1, s2):
+    dist = DiagGaussian(2)
+    assert np.all(dist.kl((m1, s1), (m2, s2)) >= -1e-12)
+    np.testing.assert_allclose(dist.kl((m1, s1), (m1, s1)), 0.0, atol=1e-12)
+
+
+def test_gaussian_sample_moments_and_mode():
+    rng = np.random.default_rng(7)
+    n = 100000
+    mean = np.tile([[1.0, -2.0]], (n, 1))
+    log_std = np.log([0.5, 2.0])
+    a = DiagGaussian(2).sample((mean, log_std), rng)
+    np.testing.assert_allclose(a.mean(axis=0), [1.0, -2.0], atol=5 * 2.0 / np.sqrt(n))
+    np.testing.assert_allclose(a.std(axis=0), [0.5, 2.0], rtol=0.02)
+    np.testing.assert_array_equal(DiagGaussian(2).mode((mean[:3], log_std)), mean[:3])
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_gaussian_fisher_product_equals_kl_hessian(shared):
+    """M·u equals the Hessian of Σ_i KL(old_i ‖ p_i) in (mean, log_std), shared or per state."""
+    rng = np.random.default_rng(8)
+    n, d = 4, 3
+    dist = DiagGaussian(d)
+    old = gaussian_params(rng, n, d, shared)
+    std_shape = old[1].shape
+
+    def unpack(z):
+        return (anp.reshape(z[: n * d], (n, d)), anp.reshape(z[n * d :], std_shape))
+
+    z0 = np.concatenate([old[0].ravel(), old[1].ravel()])
+    h = hessian(lambda z: anp.sum(dist.kl(old, unpack(z))))(z0)
+    u = (rng.normal(size=(n, d)), rng.normal(size=std_shape))
+    mu_mean, mu_std = dist.fisher_vector_product(old, u)
+    hu = h @ np.concatenate([u[0].ravel(), u[1].ravel()])
+    np.testing.assert_allclose(mu_mean, hu[: n * d].reshape(n, d), atol=1e-8)
+    np.testing.assert_allclose(mu_std, hu[n * d :].reshape(std_shape), atol=1e-8)
+    if shared:
+        np.testing.assert_allclose(mu_std, 2.0 * n * u[1])
+
+
+def test_gaussian_log_prob_gradient_closed_form():
+    rng = np.random.default_rng(9)
+    mean, log_std = gaussian_params(rng, 5, 2)
+    a = rng.normal(size=(5, 2))
+    dist = DiagGaussian(2)
+    g_mean = grad(lambda m: anp.sum(dist.log_prob((m, log_std), a)))(mean)
+    np.testing.assert_allclose(g_mean, (a - mean) / np.exp(2 * log_std), rtol=1e-12)
+    g_std = grad(lambda s: anp.sum(dist.log_prob((mean, s), a)))(log_std)
+    np.testing.assert_allclose(g_std, np.sum((a - mean) ** 2 / np.exp(2 * log_std) - 1.0, axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [Categorical, DiagGaussian])
+def test_invalid_size_rejected(cls):
+    with pytest.raises(ValueError, match="positive integer"):
+        cls(0)
