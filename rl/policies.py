@@ -137,32 +137,28 @@ class Policy:
         return actions + start if start else actions
 
     def linearize(self, theta: np.ndarray, obs: np.ndarray):
-        """Linearize θ ↦ dist_params(θ, obs) at θ: returns (params, jvp, vjp), plain numpy.
+        """(params, jvp, vjp) of θ ↦ dist_params(θ, obs) at θ, by hand in numpy.
 
-        params: the distribution parameters at θ (as ``dist_params_np``).
-        jvp(v): J v for v (n_params,), shaped like params (for a Gaussian,
-            (d mean (N, d), d log_std (d,))).
-        vjp(u): Jᵀ u (n_params,) for u shaped like params.
-        Built on ``MLP.linearize``: one forward pass now, then two matrix
-        products per layer per call.  With the distribution's analytic Fisher
-        this gives the mean-KL Fisher-vector product
-        F v = vjp(dist.fisher_vector_product(params, jvp(v))) / N.
+        jvp(v (n_params,)) returns a tangent shaped like params; vjp(u) maps a
+        params-shaped cotangent back to (n_params,). Built on
+        ``MLP.linearize``: one forward pass now, then two matrix products per
+        layer for every product (the Gaussian's log-std is the identity map).
         """
         self._check_theta(theta)
         obs = np.reshape(obs, (-1, self.obs_dim))
+        n_mlp = self.mlp.n_params
         if not self.gaussian:
             return self.mlp.linearize(theta, obs)
-        n_mlp = self.mlp.n_params
-        mean, mlp_jvp, mlp_vjp = self.mlp.linearize(theta[:n_mlp], obs)
+        mean, jvp_mean, vjp_mean = self.mlp.linearize(theta[:n_mlp], obs)
+        params = self.dist.make_params(mean, np.array(theta[n_mlp:], dtype=np.float64))
 
-        def jvp(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            self._check_theta(v)
-            return mlp_jvp(v[:n_mlp]), np.array(v[n_mlp:])
+        def jvp(v: np.ndarray):
+            return (jvp_mean(v[:n_mlp]), v[n_mlp:])
 
-        def vjp(u: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-            return np.concatenate([mlp_vjp(u[0]), np.asarray(u[1], dtype=np.float64)])
+        def vjp(u) -> np.ndarray:
+            return np.concatenate([vjp_mean(u[0]), np.reshape(u[1], -1)])
 
-        return (mean, np.array(theta[n_mlp:])), jvp, vjp
+        return params, jvp, vjp
 
 
 class ValueFunction:
