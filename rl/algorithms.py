@@ -38,7 +38,7 @@ from .agent import Agent
 from .sampler import Batch, Sampler
 from .surrogate import PolicyStep
 
-__all__ = ["ALGORITHMS", "Config", "train", "make_solver", "fit_value_function", "LOG_FIELDS"]
+__all__ = ["ALGORITHMS", "PRESETS", "Config", "train", "make_solver", "fit_value_function", "LOG_FIELDS"]
 
 ALGORITHMS = ("trpo", "npg")
 
@@ -142,6 +142,10 @@ class Config:
             raise ValueError(f"unknown config keys {unknown}")
         return cls(**data)
 
+
+#: Per-environment settings that ``python -m rl train`` applies unless told
+#: not to (``--no-preset``); each entry says why it departs from the defaults.
+PRESETS: dict[str, dict[str, Any]] = {}
 
 #: Columns of a run's per-iteration log, in order.
 LOG_FIELDS = (
@@ -260,7 +264,8 @@ def train(
     With ``out_dir``, the folder gets ``config.json`` and ``checkpoint.npz``
     (every ``checkpoint_every`` iterations and at the end) and ``log.csv``
     (one row per iteration, columns :data:`LOG_FIELDS`). ``on_iteration``
-    receives each row as it is made. Returns the rows of this call. BLAS runs
+    receives each row as it is made; returning True ends training early.
+    Returns the rows of this call. BLAS runs
     on one thread (faster on small matrices, and results do not depend on
     the thread count).
     """
@@ -303,10 +308,11 @@ def train(
                 }
                 rows.append(row)
                 log.add(row)
-                if on_iteration is not None:
-                    on_iteration(row)
+                stop = on_iteration is not None and bool(on_iteration(row))
                 if folder is not None and agent.iteration % checkpoint_every == 0:
                     agent.save(folder)
+                if stop:
+                    break
             if folder is not None:
                 agent.save(folder)
     finally:
