@@ -12,7 +12,6 @@ one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import sys
 import time
@@ -25,6 +24,7 @@ import gymnasium
 from .agent import Agent
 from .algorithms import ALGORITHMS, PRESETS, Config, train
 from .plotting import plot_runs
+from .runtime import tune_allocator
 
 
 class UsageError(Exception):
@@ -34,22 +34,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
-
-
-def _tune_allocator() -> None:
-    """Keep freed large arrays in the heap instead of returning them to the OS.
-
-    glibc hands blocks ≥ 128 KiB back with munmap on every free, so each
-    N×64 temporary of an update costs a fresh mmap and page faults; raising
-    the mmap and trim thresholds (mallopt M_MMAP_THRESHOLD = −3, M_TRIM_THRESHOLD
-    = −1) makes updates markedly cheaper on these machines. A no-op off glibc.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 30)
-        libc.mallopt(-1, 1 << 30)
-    except (OSError, AttributeError):
-        pass
 
 
 def _positive_int(text: str) -> int:
@@ -199,7 +183,7 @@ def _plot(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
-        _tune_allocator()
+        tune_allocator()
         return {"train": _train, "evaluate": _evaluate, "plot": _plot}[args.command](args)
     except UsageError as exc:
         print(f"python -m rl: error: {exc}", file=sys.stderr)

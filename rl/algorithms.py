@@ -145,7 +145,14 @@ class Config:
 
 #: Per-environment settings that ``python -m rl train`` applies unless told
 #: not to (``--no-preset``); each entry says why it departs from the defaults.
-PRESETS: dict[str, dict[str, Any]] = {}
+PRESETS: dict[str, dict[str, Any]] = {
+    # Pendulum's reward is dense and what matters happens within tens of
+    # steps, so a shorter horizon (γ = λ = 0.95) gives far less noisy
+    # advantages; a larger batch per iteration and δ = 0.02 then let each
+    # step move further. Measured: with the defaults, seed 0 ends 200k steps
+    # at −700 (deterministic evaluation); with this preset at −152.
+    "Pendulum-v1": {"gamma": 0.95, "lam": 0.95, "n_steps": 256, "max_kl": 0.02},
+}
 
 #: Columns of a run's per-iteration log, in order.
 LOG_FIELDS = (
