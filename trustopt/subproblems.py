@@ -249,6 +249,24 @@ def _sqrt_forcing(grad_norm: float) -> float:
     return min(0.5, math.sqrt(grad_norm))
 
 
+@dataclass
+class _CGPath:
+    """Where Steihaug's CG went at one point: 0 = x₀, x₁, …, x_k, then p.
+
+    ``values`` are the model values there. Interior iterates satisfy
+    m(x_j) = ½ gᵀx_j, since the CG residual −(g + Bx_j) is orthogonal to the
+    Krylov space holding x_j. The last segment (to a boundary or
+    negative-curvature point) is not a full CG step; ``last_curvature``
+    caches ½ dᵀBd along it once computed.
+    """
+
+    points: list[np.ndarray]
+    norms: np.ndarray
+    values: np.ndarray
+    last_is_partial: bool
+    last_curvature: float | None = None
+
+
 @dataclass(frozen=True)
 class Steihaug:
     """Steihaug–Toint truncated conjugate gradient (N&W Algorithm 7.2).
@@ -259,6 +277,14 @@ class Steihaug:
     along it with the lower model value). Every CG iterate lowers the model
     and the first one is the Cauchy point, so the step does at least as well
     as the Cauchy point. B enters only through products.
+
+    A retry at the same point with a radius below the last step's length
+    costs at most one product: the CG iterates do not depend on the radius
+    and their norms increase (N&W Theorem 7.3), so the new step is where the
+    recorded path x₀, x₁, …, p first crosses the smaller sphere. On a full CG
+    segment x_j → x_{j+1} = x_j + αd, which minimizes the model along d, the
+    model at x_j + t(x_{j+1} − x_j) is m(x_j) + (m(x_{j+1}) − m(x_j))(1 − (1 − t)²);
+    on the last, partial segment one product gives its curvature.
 
     Parameters
     ----------
@@ -286,15 +312,48 @@ class Steihaug:
         gnorm = float(np.linalg.norm(g))
         if gnorm == 0.0:
             return SubproblemStep(np.zeros_like(g), 0.0, False, {"cg_iter": 0})
+        path = model.cache.get("steihaug_path")
+        if path is not None and radius < path.norms[-1]:
+            return _retrace(model, path, radius)
         eta = float(self.forcing(gnorm))
         if not (0.0 <= eta < 1.0):
             raise ValueError(f"forcing returned η = {eta} for ‖g‖ = {gnorm}; it must lie in [0, 1)")
         maxiter = model.n if self.maxiter is None else self.maxiter
-        cg = conjugate_gradient(model.hvp, -g, radius=radius, rtol=eta, maxiter=maxiter)
-        info = {"cg_iter": cg.nit, "cg_status": cg.status.name, "forcing": eta}
+        points = [np.zeros_like(g)]
+        cg = conjugate_gradient(model.hvp, -g, radius=radius, rtol=eta, maxiter=maxiter, callback=points.append)
+        info: dict[str, Any] = {"cg_iter": cg.nit, "cg_status": cg.status.name, "forcing": eta}
         if cg.status is CGStatus.NONFINITE:
             info["note"] = "non-finite Hessian-vector product in CG"
+            return SubproblemStep(cg.x, -cg.model_value, cg.on_boundary, info)
+        values = [0.5 * float(g @ x) for x in points]
+        partial = cg.on_boundary
+        if partial:
+            points.append(cg.x)
+            values.append(cg.model_value)
+        model.cache["steihaug_path"] = _CGPath(
+            points, np.array([np.linalg.norm(x) for x in points]), np.array(values), partial
+        )
         return SubproblemStep(cg.x, -cg.model_value, cg.on_boundary, info)
+
+
+def _retrace(model: QuadraticModel, path: _CGPath, radius: float) -> SubproblemStep:
+    """Steihaug's step for a radius below the recorded path's end, from the path."""
+    j = int(np.argmax(path.norms >= radius)) - 1
+    start, end = path.points[j], path.points[j + 1]
+    d = end - start
+    m0, m1 = float(path.values[j]), float(path.values[j + 1])
+    lo, hi = boundary_roots(start, d, radius)
+    if path.last_is_partial and j + 1 == len(path.points) - 1:
+        if path.last_curvature is None:
+            path.last_curvature = 0.5 * float(d @ model.hvp(d))
+        c2 = path.last_curvature
+        c1 = m1 - m0 - c2
+        # As CG does on a negative-curvature segment: the crossing with the lower model value.
+        value, t = min((m0 + c1 * t + c2 * t * t, t) for t in (lo, hi))
+    else:
+        t = hi
+        value = m0 + (m1 - m0) * (1.0 - (1.0 - t) ** 2)
+    return SubproblemStep(start + t * d, -value, True, {"cg_iter": 0, "cg_status": "RETRACED"})
 
 
 @dataclass(frozen=True)
@@ -446,16 +505,27 @@ def _indefiniteness(A: np.ndarray, U: np.ndarray, k: int) -> float:
     return max(delta, 0.0) / (1.0 + float(w @ w))
 
 
-def _smallest_eigenvector_estimate(U: np.ndarray, iterations: int = 2) -> np.ndarray:
+def _smallest_eigenvector_estimate(U: np.ndarray, max_iterations: int = 10, rtol: float = 1e-3) -> np.ndarray:
     """A unit vector close to the eigenvector of UᵀU's smallest eigenvalue.
 
     Inverse iteration with the Cholesky factor, from a fixed pseudo-random
-    start (so solves are reproducible): when UᵀU is nearly singular, as in the
-    hard case, each solve multiplies the wanted component by the ratio of the
-    largest to the smallest eigenvalue.
+    start (so solves are reproducible), until the Rayleigh quotient settles
+    to ``rtol``: when UᵀU is nearly singular, as in the hard case, each solve
+    multiplies the wanted component by the ratio of the largest to the
+    smallest eigenvalue, so this takes two or three O(n²) solves. A cruder
+    estimate (two solves, always) left MGH's Biggs EXP6 crawling for 1200
+    iterations along a poor direction.
     """
     z = np.random.default_rng(0).standard_normal(U.shape[0])
-    for _ in range(iterations):
-        z = scipy.linalg.cho_solve((U, False), z, check_finite=False)
-        z /= np.linalg.norm(z)
+    z /= np.linalg.norm(z)
+    rayleigh = math.inf
+    for _ in range(max_iterations):
+        w = scipy.linalg.cho_solve((U, False), z, check_finite=False)
+        wnorm = float(np.linalg.norm(w))
+        # zᵀ(UᵀU)⁻¹z = zᵀw estimates 1/λ_min; its inverse is the Rayleigh-type quotient.
+        estimate = 1.0 / float(z @ w) if float(z @ w) > 0 else 0.0
+        z = w / wnorm
+        if abs(estimate - rayleigh) <= rtol * abs(estimate):
+            break
+        rayleigh = estimate
     return z

@@ -47,18 +47,24 @@ class TrustRegion:
         (default; Hessian-vector products only), ``Exact``, ``Dogleg`` or
         ``CauchyPoint``, or any object with ``needs_hessian`` and
         ``solve(model, radius)``.
-    rule : accept/shrink/grow rule and the radius bounds (max 1000, min
-        1e-12). Default ``RadiusRule()`` (Nocedal & Wright Algorithm 4.1 with
-        scipy's η = 0.15).
+    rule : accept/shrink/grow rule and the radius bounds. Default
+        ``RadiusRule(max_radius=1e10)``: Nocedal & Wright's Algorithm 4.1 with
+        scipy's η = 0.15, but a far larger cap than scipy's 1000. The cap
+        only has to be finite (N&W Algorithm 4.1; Conn, Gould & Toint 2000,
+        Algorithm 6.1.1, have none), and with 1000 every trust-region method
+        needs over 1000 iterations on MGH's Brown badly scaled problem, whose
+        minimizer lies 10⁶ from x₀ (measured: scipy's and ours alike).
     initial_radius : Δ₀. Default 1.0 (scipy's ``initial_trust_radius``).
-    gtol : stop when ‖∇f‖∞ ≤ gtol. Default 1e-5 (as :class:`~trustopt.LBFGS`).
+    gtol : stop when ‖∇f‖₂ ≤ gtol, the Euclidean norm as in scipy's
+        trust-region methods (so a comparison with them is like for like).
+        Default 1e-5 (as :class:`~trustopt.LBFGS`, which tests the ∞-norm).
     maxiter : trial steps allowed, taken or not. None means 200·n, scipy's
         default for its trust-region methods.
     maxfev : function-evaluation limit; None for none.
     callback : called after every trial step with the intermediate
         :class:`Result`; returning True or raising StopIteration stops the run.
 
-    The history has one row for x₀ and one per trial: ``fun`` and ``grad_norm``
+    The history has one row for x₀ and one per trial: ``fun`` and ``grad_norm`` (Euclidean)
     at the current iterate after the decision, ``trial_fun``, ``rho``,
     ``predicted``, ``actual``, ``radius`` (the radius the step was computed
     for), ``step_norm``, ``accepted``, ``on_boundary``, cumulative ``nfev``,
@@ -68,7 +74,7 @@ class TrustRegion:
     """
 
     subproblem: Subproblem = field(default_factory=Steihaug)
-    rule: RadiusRule = field(default_factory=RadiusRule)
+    rule: RadiusRule = field(default_factory=lambda: RadiusRule(max_radius=1e10))
     initial_radius: float = 1.0
     gtol: float = 1e-5
     maxiter: int | None = None
@@ -124,7 +130,7 @@ class TrustRegion:
         f, g = objective.value_and_grad(x)
         if not (math.isfinite(f) and np.all(np.isfinite(g))):
             return result(Status.NONFINITE, 0, "f or its gradient is not finite at x0")
-        gnorm = float(np.max(np.abs(g)))
+        gnorm = float(np.linalg.norm(g))
         history.append(fun=f, grad_norm=gnorm, radius=radius, **counts())
         model = self._model(objective, x, g)
 
@@ -157,7 +163,7 @@ class TrustRegion:
                 if not np.all(np.isfinite(g_new)):
                     return result(Status.NONFINITE, k, "the gradient is not finite at the accepted trial point")
                 x, f, g = x + p, f_new, g_new
-                gnorm = float(np.max(np.abs(g)))
+                gnorm = float(np.linalg.norm(g))
                 model = self._model(objective, x, g)
             else:
                 n_rejected += 1
