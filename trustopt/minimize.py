@@ -14,6 +14,8 @@ import numpy as np
 from .lbfgs import LBFGS
 from .objective import Objective, as_objective
 from .result import Callback, Result
+from .subproblems import CauchyPoint, Dogleg, Exact, Steihaug
+from .trust_region import trust_region_method
 
 __all__ = ["minimize", "register_method", "available_methods"]
 
@@ -39,6 +41,11 @@ def available_methods() -> list[str]:
 
 
 register_method("lbfgs", LBFGS)
+register_method("trust-steihaug", trust_region_method(Steihaug))
+register_method("trust-ncg", trust_region_method(Steihaug))
+register_method("trust-exact", trust_region_method(Exact))
+register_method("dogleg", trust_region_method(Dogleg))
+register_method("trust-cauchy", trust_region_method(CauchyPoint))
 
 
 def minimize(
