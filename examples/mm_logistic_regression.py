@@ -14,8 +14,8 @@ over the data, like one gradient step, while L-BFGS's line search may take
 several and Newton's method needs the Hessian too.
 
 Compared: MM (inner solver L-BFGS on the d-dimensional quadratic), L-BFGS on
-f, and a trust-region Newton method with exact subproblems (scipy's
-``trust-exact``, given f's exact Hessian). Run
+f, and trustopt's trust-region Newton method (``TrustRegion`` with the
+``Exact`` (Moré–Sorensen) subproblem and f's exact Hessian). Run
 ``python examples/mm_logistic_regression.py`` for the table and
 ``examples/output/mm_logistic_regression.png``.
 """
@@ -32,12 +32,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import scipy.optimize  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from trustopt.lbfgs import LBFGS  # noqa: E402
 from trustopt.mm import MM, QuadraticUpperBound  # noqa: E402
 from trustopt.objective import Objective  # noqa: E402
+from trustopt.subproblems import Exact  # noqa: E402
+from trustopt.trust_region import TrustRegion  # noqa: E402
 
 REGULARIZATION = 1e-3
 GTOL = 1e-8
@@ -52,8 +53,8 @@ def make_data(n_data: int, n_features: int, seed: int) -> tuple[np.ndarray, np.n
     return A, y
 
 
-def logistic_objective(A: np.ndarray, y: np.ndarray, lam: float) -> tuple[Objective, Any]:
-    """The Objective f (autograd derivatives) and f's exact Hessian for the Newton method."""
+def logistic_objective(A: np.ndarray, y: np.ndarray, lam: float) -> Objective:
+    """f with autograd gradients and its exact Hessian AᵀWA/N + λI (for the Newton method)."""
     n = A.shape[0]
 
     def nll(w: Any) -> Any:
@@ -64,7 +65,14 @@ def logistic_objective(A: np.ndarray, y: np.ndarray, lam: float) -> tuple[Object
         p = 1.0 / (1.0 + np.exp(-(A @ w)))
         return (A.T * (p * (1.0 - p))) @ A / n + lam * np.eye(A.shape[1])
 
-    return Objective(nll), hessian
+    return Objective(nll, hessian=hessian)
+
+
+def _iterate_values(res: Any) -> np.ndarray:
+    """f at each iterate of a trust-region run (its history also has rows for rejected trials)."""
+    accepted = res.history["accepted"]
+    accepted[0] = 1.0  # the row for x0
+    return res.history["fun"][accepted > 0]
 
 
 def main(fast: bool = False, out_dir: Path | str = Path(__file__).parent / "output") -> dict[str, Any]:
@@ -83,28 +91,26 @@ def _run(fast: bool, out_dir: Path) -> dict[str, Any]:
 
     runs: dict[str, dict[str, Any]] = {}
 
-    f, _ = logistic_objective(A, y, REGULARIZATION)
+    f = logistic_objective(A, y, REGULARIZATION)
     t = time.perf_counter()
     res = MM(gtol=GTOL).minimize(f, QuadraticUpperBound(B), w0)
     runs["MM (Böhning bound)"] = dict(result=res, time=time.perf_counter() - t, fun=res.history["fun"],
                                       nit=res.nit, nfev=res.nfev, njev=res.njev, nhev=res.nhev,
                                       x=res.x, status=res.status.name)
 
-    f, _ = logistic_objective(A, y, REGULARIZATION)
+    f = logistic_objective(A, y, REGULARIZATION)
     t = time.perf_counter()
     res = LBFGS(gtol=GTOL, ftol=0.0).minimize(f, w0)
     runs["L-BFGS"] = dict(result=res, time=time.perf_counter() - t, fun=res.history["fun"],
                           nit=res.nit, nfev=res.nfev, njev=res.njev, nhev=res.nhev,
                           x=res.x, status=res.status.name)
 
-    f, hessian = logistic_objective(A, y, REGULARIZATION)
-    trace = [f.value(w0)]
+    f = logistic_objective(A, y, REGULARIZATION)
     t = time.perf_counter()
-    sp = scipy.optimize.minimize(f.value, w0, jac=f.grad, hess=hessian, method="trust-exact",
-                                 options={"gtol": GTOL}, callback=lambda intermediate_result: trace.append(intermediate_result.fun))
-    runs["trust-region Newton (scipy trust-exact)"] = dict(
-        result=sp, time=time.perf_counter() - t, fun=np.array(trace), nit=sp.nit, nfev=sp.nfev,
-        njev=sp.njev, nhev=sp.nhev, x=sp.x, status="GTOL" if sp.success else sp.message,
+    res = TrustRegion(subproblem=Exact(), gtol=GTOL).minimize(f, w0)
+    runs["trust-region Newton (exact subproblem)"] = dict(
+        result=res, time=time.perf_counter() - t, fun=_iterate_values(res), nit=res.nit, nfev=res.nfev,
+        njev=res.njev, nhev=res.nhev, x=res.x, status=res.status.name,
     )
 
     f_star = min(float(np.min(run["fun"])) for run in runs.values())
@@ -115,12 +121,12 @@ def _run(fast: bool, out_dir: Path) -> dict[str, Any]:
                      "status": run["status"]})
 
     print(f"logistic regression: N = {n_data}, d = {n_features}, λ = {REGULARIZATION}, f* = {f_star:.12f}")
-    header = (f"{'method':<40} {'iters':>6} {'f evals':>8} {'grad evals':>10} {'Hess evals':>10} "
+    header = (f"{'method':<38} {'iters':>6} {'f evals':>8} {'grad evals':>10} {'Hess evals':>10} "
               f"{'time [s]':>9} {'f - f*':>9}")
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['method']:<40} {r['iterations']:>6} {r['f evals']:>8} {r['grad evals']:>10} "
+        print(f"{r['method']:<38} {r['iterations']:>6} {r['f evals']:>8} {r['grad evals']:>10} "
               f"{r['Hessian evals']:>10} {r['time [s]']:>9.3f} {r['f - f*']:>9.1e}")
     print("(MM's counts are of f; its surrogates, which never touch the data, took "
           f"{runs['MM (Böhning bound)']['result'].info['inner_nfev']} evaluations in "
