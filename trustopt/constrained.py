@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from .lbfgs import LBFGS
 from .linesearch import backtrack
 from .objective import Objective
 from .radius import RadiusRule
-from .result import Callback, History, Result, Status, check_callback_stop
+from .result import Callback, History, Result, Solver, Status, check_callback_stop
 
 __all__ = [
     "NaturalGradient",
@@ -54,12 +54,6 @@ FunAndDivergence = Callable[[np.ndarray], tuple[float, float]]
 
 #: Default bound δ on D: Spinning Up's TRPO ``delta=0.01`` (Achiam 2018).
 DEFAULT_MAX_DIVERGENCE = 0.01
-
-
-class Solver(Protocol):
-    """Anything with ``minimize(objective, x0) -> Result`` (every trustopt solver)."""
-
-    def minimize(self, objective: Any, x0: np.ndarray) -> Result: ...
 
 
 def _check_positive(name: str, value: float) -> None:

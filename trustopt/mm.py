@@ -22,10 +22,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from .cg import as_matvec
-from .constrained import Solver
 from .lbfgs import LBFGS
 from .objective import Objective, as_flat_vector
-from .result import Callback, History, Result, Status, check_callback_stop
+from .result import Callback, History, Result, Solver, Status, check_callback_stop
 
 __all__ = ["Surrogate", "MM", "QuadraticUpperBound"]
 

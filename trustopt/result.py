@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
-__all__ = ["Status", "History", "Result", "Callback", "check_callback_stop"]
+__all__ = ["Status", "History", "Result", "Solver", "Callback", "check_callback_stop"]
 
 
 class Status(enum.Enum):
@@ -149,3 +149,9 @@ def check_callback_stop(callback: Callback | None, intermediate: Result) -> bool
         return bool(callback(intermediate))
     except StopIteration:
         return True
+
+
+class Solver(Protocol):
+    """Anything with ``minimize(objective, x0) -> Result`` (every unconstrained trustopt solver)."""
+
+    def minimize(self, objective: Any, x0: np.ndarray) -> Result: ...
