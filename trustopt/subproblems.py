@@ -463,7 +463,11 @@ class Exact:
                 lam_lo = max(lam_lo, lam + _indefiniteness(shifted, U, info))
                 lam_new = lam_lo
             lam = max(lam_new, lam_lo)
-            if lam >= lam_hi or lam <= lam_lo:
+            if lam_hi - lam_lo <= 1e-12 * max(1.0, lam_hi, bnorm):
+                # The bracket closed on −λ₁, where B + λI is singular (a hard
+                # case): reopen it upward, which keeps λ_U an upper bound.
+                lam_hi = lam = lam_lo + 1e-12 * max(1.0, lam_lo, bnorm)
+            elif lam >= lam_hi or lam <= lam_lo:
                 # Moré & Sorensen's safeguard: keep λ strictly inside the bracket.
                 lam = max(math.sqrt(lam_lo * lam_hi), lam_lo + 0.01 * (lam_hi - lam_lo))
         # Out of factorizations (only with a tiny maxiter or a near-singular
