@@ -163,7 +163,8 @@ class TrustRegion:
                 f_trial, actual, rho = math.nan, math.nan, math.nan
             accepted = self.rule.accept(rho)
             step_radius = radius
-            radius = self.rule.update(radius, rho, sub.on_boundary, step_norm)
+            # A zero step (the model saw no gain) says nothing about length: shrink the radius itself.
+            radius = self.rule.update(radius, rho, sub.on_boundary, step_norm if step_norm > 0 else None)
             if accepted:
                 f_new, g_new = f_trial, objective.grad(x + p)
                 if not np.all(np.isfinite(g_new)):
