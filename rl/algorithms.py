@@ -31,7 +31,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from trustopt import LBFGS, Objective
-from trustopt.constrained import DivergenceTrustRegion, NaturalGradient
+from trustopt import DivergenceTrustRegion, NaturalGradient
 
 from .advantages import gae, standardize
 from .agent import Agent

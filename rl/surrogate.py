@@ -28,8 +28,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad as ag_value_and_grad
 
-from trustopt import Objective
-from trustopt.divergence import Divergence
+from trustopt import Divergence, Objective
 
 from .policies import Policy
 

@@ -1,25 +1,52 @@
 """trustopt: trust-region and majorize–minimize optimization on numpy.
 
 Solvers minimize. A maximization problem is handed over negated, so MM here
-means majorize–minimize.
+means majorize–minimize. Every solver takes flat float64 vectors and returns
+a :class:`Result`.
 """
 
 from .cg import CGResult, CGStatus, conjugate_gradient
+from .constrained import AdaptiveBound, DivergenceTrustRegion, NaturalGradient, PenaltyMethod, adapt_penalty
+from .divergence import Divergence
+from .first_order import Adam, GradientDescent, MeanObjective
 from .lbfgs import LBFGS
 from .linesearch import LineSearchResult, armijo_backtracking, backtrack, strong_wolfe
 from .minimize import available_methods, minimize, register_method
+from .mm import MM, QuadraticUpperBound, Surrogate
 from .objective import Objective, as_flat_vector, as_objective
-from .result import History, Result, Status
+from .radius import RadiusRule
+from .result import History, Result, Solver, Status
+from .subproblems import CauchyPoint, Dogleg, Exact, Steihaug
+from .trust_region import TrustRegion
 
 __all__ = [
+    "MM",
+    "Adam",
+    "AdaptiveBound",
     "CGResult",
     "CGStatus",
+    "CauchyPoint",
+    "Divergence",
+    "DivergenceTrustRegion",
+    "Dogleg",
+    "Exact",
+    "GradientDescent",
     "History",
     "LBFGS",
     "LineSearchResult",
+    "MeanObjective",
+    "NaturalGradient",
     "Objective",
+    "PenaltyMethod",
+    "QuadraticUpperBound",
+    "RadiusRule",
     "Result",
+    "Solver",
     "Status",
+    "Steihaug",
+    "Surrogate",
+    "TrustRegion",
+    "adapt_penalty",
     "armijo_backtracking",
     "as_flat_vector",
     "as_objective",
