@@ -47,7 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="relative tolerance on f - f* for 'solved' (default: 1e-6)")
     cmp.add_argument("--maxiter", type=int, default=None, help="iteration limit for every solver (default: each solver's own)")
     cmp.add_argument("--max-dense-n", type=int, default=200,
-                     help="skip dense-Hessian solvers on problems larger than this (default: 200; 0 never skips)")
+                     help="skip solvers holding an n-by-n matrix (dense Hessian, BFGS) on problems larger than this (default: 200; 0 never skips)")
     cmp.add_argument("--plot", default="rosenbrock",
                      help="comma-separated problems to draw convergence plots for (default: rosenbrock; '' for none)")
     cmp.add_argument("--table", choices=["full", "summary"], default="full",

@@ -82,8 +82,8 @@ DEFAULT_SOLVERS: tuple[str, ...] = (
     "scipy:L-BFGS-B", "scipy:BFGS",
 )
 
-#: Solvers that build a dense Hessian at every point.
-_DENSE = {"trust-exact", "dogleg", "scipy:trust-exact", "scipy:dogleg"}
+#: Solvers that hold an n×n matrix: a dense Hessian at every point, or BFGS's inverse approximation.
+_DENSE = {"trust-exact", "dogleg", "scipy:trust-exact", "scipy:dogleg", "scipy:BFGS"}
 
 
 @dataclass
@@ -225,10 +225,11 @@ def run_comparison(
     gtol : gradient tolerance handed to every solver. Default 1e-5.
     rtol : relative tolerance of ``problem.solved``. Default 1e-6.
     maxiter : iteration limit for every solver; None keeps each solver's default.
-    max_dense_n : skip solvers that build a dense Hessian (trust-exact,
-        dogleg, both libraries) on problems with more variables than this;
-        assembling n×n Hessians from n products each is what makes them slow
-        there. Default 200; None never skips.
+    max_dense_n : skip solvers that hold an n×n matrix (trust-exact and
+        dogleg of both libraries, scipy's BFGS) on problems with more
+        variables than this: assembling Hessians from n products each, or
+        BFGS's O(n²) update, made single runs take minutes at n = 1000
+        (scipy's BFGS: 440 s on chained Rosenbrock). Default 200; None never skips.
     on_run : called after each pair with its Run (None for a skipped pair),
         e.g. to advance a progress bar.
     """
