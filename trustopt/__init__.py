@@ -16,8 +16,8 @@ from .mm import MM, QuadraticUpperBound, Surrogate
 from .objective import Objective, as_flat_vector, as_objective
 from .radius import RadiusRule
 from .result import History, Result, Solver, Status
-from .subproblems import CauchyPoint, Dogleg, Exact, Steihaug
-from .trust_region import TrustRegion
+from .subproblems import CauchyPoint, Dogleg, Exact, QuadraticModel, Steihaug, SubproblemStep
+from .trust_region import TrustRegion, trust_region_method
 
 __all__ = [
     "MM",
@@ -38,12 +38,14 @@ __all__ = [
     "NaturalGradient",
     "Objective",
     "PenaltyMethod",
+    "QuadraticModel",
     "QuadraticUpperBound",
     "RadiusRule",
     "Result",
     "Solver",
     "Status",
     "Steihaug",
+    "SubproblemStep",
     "Surrogate",
     "TrustRegion",
     "adapt_penalty",
@@ -56,6 +58,7 @@ __all__ = [
     "minimize",
     "register_method",
     "strong_wolfe",
+    "trust_region_method",
 ]
 
 __version__ = "0.1.0"

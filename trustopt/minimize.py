@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .first_order import Adam, GradientDescent
 from .lbfgs import LBFGS
 from .objective import Objective, as_objective
 from .result import Callback, Result
@@ -19,7 +20,8 @@ from .trust_region import trust_region_method
 
 __all__ = ["minimize", "register_method", "available_methods"]
 
-_METHODS: dict[str, Callable[..., Any]] = {}
+# normalized name -> (name as registered, solver factory)
+_METHODS: dict[str, tuple[str, Callable[..., Any]]] = {}
 
 
 def _key(name: str) -> str:
@@ -32,12 +34,12 @@ def register_method(name: str, factory: Callable[..., Any]) -> None:
     The solver must have ``minimize(objective, x0) -> Result``. Names are
     matched ignoring case, '-' and '_'.
     """
-    _METHODS[_key(name)] = factory
+    _METHODS[_key(name)] = (name, factory)
 
 
 def available_methods() -> list[str]:
-    """The method names ``minimize`` accepts (normalized)."""
-    return sorted(_METHODS)
+    """The method names ``minimize`` accepts (as registered)."""
+    return sorted(name for name, _ in _METHODS.values())
 
 
 register_method("lbfgs", LBFGS)
@@ -46,6 +48,8 @@ register_method("trust-ncg", trust_region_method(Steihaug))
 register_method("trust-exact", trust_region_method(Exact))
 register_method("dogleg", trust_region_method(Dogleg))
 register_method("trust-cauchy", trust_region_method(CauchyPoint))
+register_method("gradient-descent", GradientDescent)
+register_method("adam", Adam)
 
 
 def minimize(
@@ -80,9 +84,10 @@ def minimize(
     """
     if not isinstance(method, str):
         raise TypeError(f"method must be a string; got {type(method).__name__}")
-    factory = _METHODS.get(_key(method))
-    if factory is None:
+    entry = _METHODS.get(_key(method))
+    if entry is None:
         raise ValueError(f"unknown method {method!r}; available: {', '.join(available_methods())}")
+    factory = entry[1]
     opts = dict(options or {})
     overlap = set(opts) & set(kwargs)
     if overlap:

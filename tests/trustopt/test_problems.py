@@ -419,7 +419,7 @@ def test_chained_rosenbrock_start_and_large_n():
         problems.chained_rosenbrock(1)
 
 
-@pytest.mark.parametrize("n", [4, 5, 10, 30])
+@pytest.mark.parametrize("n", [4, 5, 10, 30, 100])
 def test_chained_rosenbrock_local_minimum(n):
     problem = problems.chained_rosenbrock(n)
     assert len(problem.f_star) == 2
@@ -437,10 +437,11 @@ def test_chained_rosenbrock_local_minimum(n):
     assert np.linalg.eigvalsh(autograd.hessian(problem.fun)(solution.x))[0] > 0
 
 
-def test_chained_rosenbrock_local_minimum_only_where_documented():
+def test_chained_rosenbrock_local_minimum_recorded_for_n_from_4():
     assert problems.chained_rosenbrock(3).f_star == (0.0,)
-    assert problems.chained_rosenbrock(31).f_star == (0.0,)
     assert problems.chained_rosenbrock(4).f_star[1] == pytest.approx(3.7014, abs=1e-4)
+    assert problems.chained_rosenbrock(31).f_star[1] == problems.chained_rosenbrock(1000).f_star[1]
+    assert problems.chained_rosenbrock(1000).f_star[1] == pytest.approx(3.98662385430093, rel=1e-14)
 
 
 @pytest.mark.parametrize("condition", [1e2, 1e4])
