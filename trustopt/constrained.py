@@ -191,6 +191,23 @@ def _cg_info(direction: _Direction) -> dict[str, Any]:
     }
 
 
+def _begin(
+    start: _Start, cg_iters: int, cg_damping: float, cg_rtol: float, history: History
+) -> tuple[_Direction, dict[str, Any]] | Result:
+    """The natural direction at x₀ and its CG record, or the Result that ends the solve before any step."""
+    x0, f0, g0 = start.x0, start.f0, start.g0
+    if not start.finite:
+        return start.result(x0, f0, g0, 0, Status.NONFINITE, "f or its gradient is not finite at x0", history)
+    if not np.any(g0):
+        return start.result(x0, f0, g0, 0, Status.GTOL, "the gradient is zero at x0", history)
+    direction = _natural_direction(start.divergence, g0, cg_iters, cg_damping, cg_rtol)
+    cg_info = _cg_info(direction)
+    if direction.failure is not None:
+        status, message = direction.failure
+        return start.result(x0, f0, g0, 0, status, message, history, **cg_info)
+    return direction, cg_info
+
+
 @dataclass
 class NaturalGradient:
     """One natural-gradient step, scaled to the quadratic model of D ≤ δ.
@@ -261,15 +278,10 @@ class NaturalGradient:
         start = _Start(objective, divergence, fun0, grad0)
         x0, f0, g0 = start.x0, start.f0, start.g0
         history = History()
-        if not start.finite:
-            return start.result(x0, f0, g0, 0, Status.NONFINITE, "f or its gradient is not finite at x0", history)
-        if not np.any(g0):
-            return start.result(x0, f0, g0, 0, Status.GTOL, "the gradient is zero at x0", history)
-        direction = _natural_direction(divergence, g0, self.cg_iters, self.cg_damping, self.cg_rtol)
-        cg_info = _cg_info(direction)
-        if direction.failure is not None:
-            status, message = direction.failure
-            return start.result(x0, f0, g0, 0, status, message, history, **cg_info)
+        begun = _begin(start, self.cg_iters, self.cg_damping, self.cg_rtol, history)
+        if isinstance(begun, Result):
+            return begun
+        direction, cg_info = begun
         if self.step_size is None:
             delta = _bound(self.max_divergence, max_divergence)
             scale = math.sqrt(2.0 * delta / direction.sFs)
@@ -368,15 +380,10 @@ class DivergenceTrustRegion:
         start = _Start(objective, divergence, fun0, grad0)
         x0, f0, g0 = start.x0, start.f0, start.g0
         history = History()
-        if not start.finite:
-            return start.result(x0, f0, g0, 0, Status.NONFINITE, "f or its gradient is not finite at x0", history)
-        if not np.any(g0):
-            return start.result(x0, f0, g0, 0, Status.GTOL, "the gradient is zero at x0", history)
-        direction = _natural_direction(divergence, g0, self.cg_iters, self.cg_damping, self.cg_rtol)
-        cg_info = _cg_info(direction)
-        if direction.failure is not None:
-            status, message = direction.failure
-            return start.result(x0, f0, g0, 0, status, message, history, **cg_info)
+        begun = _begin(start, self.cg_iters, self.cg_damping, self.cg_rtol, history)
+        if isinstance(begun, Result):
+            return begun
+        direction, cg_info = begun
         full_step = math.sqrt(2.0 * delta / direction.sFs) * direction.s
         expected_full = -float(g0 @ full_step)
         trials: list[dict[str, Any]] = []
