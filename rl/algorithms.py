@@ -30,7 +30,7 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from trustopt import LBFGS, Objective
+from trustopt import LBFGS, Adam, MeanObjective, Objective
 from trustopt import DivergenceTrustRegion, NaturalGradient
 
 from .advantages import gae, standardize
@@ -65,9 +65,14 @@ class Config:
     hidden, activation : policy MLP, (64, 64) tanh (Spinning Up's default).
     log_std_init : initial log σ of a Gaussian policy. 0 (σ = 1).
     vf_hidden : value MLP, (64, 64).
+    vf_optimizer : "lbfgs" (default: full batch, as modular_rl fits its
+        value function) or "adam" (minibatches, as PPO implementations do).
     vf_iters, vf_l2 : L-BFGS iterations and L2 weight of the value fit:
         25 and 1e-3 (modular_rl fits its value function by L-BFGS with a
         small L2 penalty; 25 iterations is its ``maxiter``).
+    vf_lr, vf_epochs, vf_batch_size : Adam's step size, passes over the
+        batch and minibatch size: 1e-3 (Spinning Up's ``vf_lr``), 10 and 64
+        (PPO's epochs and minibatch size, Schulman et al. 2017, Table 3).
     normalize_obs : running observation normalization; None = on for Box
         observations. clip_obs: ±10 after normalization (baselines' VecNormalize).
     normalize_advantages : standardize advantages per batch. True.
@@ -95,8 +100,12 @@ class Config:
     activation: str = "tanh"
     log_std_init: float = 0.0
     vf_hidden: tuple[int, ...] = (64, 64)
+    vf_optimizer: str = "lbfgs"
     vf_iters: int = 25
     vf_l2: float = 1e-3
+    vf_lr: float = 1e-3
+    vf_epochs: int = 10
+    vf_batch_size: int = 64
     normalize_obs: bool | None = None
     clip_obs: float = 10.0
     normalize_advantages: bool = True
@@ -119,7 +128,11 @@ class Config:
             (self.backtrack_iters >= 1, "backtrack_iters", "≥ 1"),
             (self.entropy_coef >= 0, "entropy_coef", "≥ 0"),
             (0.0 < self.fisher_fraction <= 1.0, "fisher_fraction", "in (0, 1]"),
+            (self.vf_optimizer in ("lbfgs", "adam"), "vf_optimizer", "'lbfgs' or 'adam'"),
             (self.vf_iters >= 1, "vf_iters", "≥ 1"),
+            (self.vf_lr > 0, "vf_lr", "positive"),
+            (self.vf_epochs >= 1, "vf_epochs", "≥ 1"),
+            (self.vf_batch_size >= 1, "vf_batch_size", "≥ 1"),
             (self.vf_l2 >= 0, "vf_l2", "≥ 0"),
             (self.clip_obs > 0, "clip_obs", "positive"),
             (self.vectorization in ("sync", "async"), "vectorization", "'sync' or 'async'"),
@@ -175,22 +188,31 @@ def make_solver(config: Config) -> DivergenceTrustRegion | NaturalGradient:
 
 
 def fit_value_function(agent: Agent, obs: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, float]:
-    """φ minimizing mean (V_φ(s) − target)² + vf_l2·‖φ‖² by L-BFGS from the current φ.
+    """φ minimizing mean (V_φ(s) − target)² + vf_l2·‖φ‖², starting from the current φ.
 
-    The gradient comes from the value MLP's hand-written linearization (one
-    forward and one backward pass in numpy). Returns (φ, final loss).
+    By L-BFGS on the full batch, or by Adam on shuffled minibatches
+    (``config.vf_optimizer``). Gradients come from the value MLP's
+    hand-written linearization (one forward and one backward pass in numpy).
+    Returns (φ, loss on the full batch).
     """
-    mlp, l2 = agent.value_function.mlp, agent.config.vf_l2
-    n = obs.shape[0]
+    cfg, mlp = agent.config, agent.value_function.mlp
 
-    def value_and_grad(phi: np.ndarray) -> tuple[float, np.ndarray]:
-        out, _, vjp = mlp.linearize(phi, obs)
-        err = out[:, 0] - targets
-        loss = float(err @ err) / n + l2 * float(phi @ phi)
-        return loss, vjp((2.0 / n) * err[:, None]) + (2.0 * l2) * phi
+    def value_and_grad(phi: np.ndarray, idx: np.ndarray | slice = slice(None)) -> tuple[float, np.ndarray]:
+        out, _, vjp = mlp.linearize(phi, obs[idx])
+        err = out[:, 0] - targets[idx]
+        m = err.shape[0]
+        loss = float(err @ err) / m + cfg.vf_l2 * float(phi @ phi)
+        return loss, vjp((2.0 / m) * err[:, None]) + (2.0 * cfg.vf_l2) * phi
 
+    if cfg.vf_optimizer == "adam":
+        data = MeanObjective(lambda phi, idx: value_and_grad(phi, idx)[0], obs.shape[0],
+                             value_and_grad=value_and_grad)
+        solver = Adam(learning_rate=cfg.vf_lr, maxiter=cfg.vf_epochs, batch_size=cfg.vf_batch_size,
+                      gtol=0.0, seed=agent.rng)
+        phi = solver.minimize(data, agent.phi).x
+        return phi, value_and_grad(phi)[0]
     objective = Objective(lambda phi: value_and_grad(phi)[0], value_and_grad=value_and_grad)
-    result = LBFGS(maxiter=agent.config.vf_iters, gtol=0.0).minimize(objective, agent.phi)
+    result = LBFGS(maxiter=cfg.vf_iters, gtol=0.0).minimize(objective, agent.phi)
     return result.x, result.fun
 
 

@@ -61,3 +61,22 @@ def test_config_validates_naming_the_field(kwargs, name):
 def test_config_from_dict_rejects_unknown_keys():
     with pytest.raises(ValueError, match="unknown"):
         Config.from_dict({"max_kll": 0.1})
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_value_fit_reduces_the_regression_loss(optimizer):
+    from rl.algorithms import fit_value_function
+
+    agent = Agent.create(Config(vf_optimizer=optimizer, seed=0))
+    rng = np.random.default_rng(0)
+    obs = rng.standard_normal((512, 4))
+    targets = obs @ np.array([1.0, -2.0, 0.5, 3.0]) + 5.0
+
+    def loss(phi):
+        err = agent.value_function.predict_np(phi, obs) - targets
+        return np.mean(err**2) + agent.config.vf_l2 * phi @ phi
+
+    before = loss(agent.phi)
+    phi, reported = fit_value_function(agent, obs, targets)
+    assert reported == pytest.approx(loss(phi), rel=1e-10)
+    assert reported < 0.2 * before
