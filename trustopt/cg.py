@@ -182,8 +182,18 @@ def conjugate_gradient(
     d = z.copy()
     res_norms = [float(np.linalg.norm(r))]
     tol = max(rtol * float(np.linalg.norm(b)), atol)
-    # P-norm quantities of the iterates, by recurrence (x starts at 0 here).
-    xx, xd, dd = 0.0, 0.0, rz
+    # With a radius and a preconditioner, the radius is measured in P's norm;
+    # P·x and P·d are carried along by the same linear recurrences as x and d
+    # (P·z = r, so P·d_{k+1} = r_{k+1} + β·P·d_k), which needs only P⁻¹.
+    # Direct dot products with them keep ‖x‖_P exact to rounding; recurrences
+    # on the scalars alone rely on CG orthogonality and drift.
+    track = radius is not None and precond is not None
+    Px = np.zeros(n) if track else x
+    Pd = r.copy() if track else d
+
+    def norm_terms() -> tuple[float, float, float]:
+        """‖x‖_P², ⟨x, d⟩_P, ‖d‖_P² (Euclidean without a preconditioner)."""
+        return float(x @ Px), float(x @ Pd), float(d @ Pd)
 
     def finish(status: CGStatus, nit: int, on_boundary: bool = False, direction: np.ndarray | None = None) -> CGResult:
         return CGResult(x, status, nit, n_matvec, np.array(res_norms), model, on_boundary, direction)
@@ -201,7 +211,7 @@ def conjugate_gradient(
         if dAd <= 0.0:
             if radius is None:
                 return finish(CGStatus.NEGATIVE_CURVATURE, k - 1, direction=d)
-            lo, hi = _boundary_steps(xx, xd, dd, radius)
+            lo, hi = _boundary_steps(*norm_terms(), radius)
             # m(x + τd) − m(x) = −τ·rᵀz + ½τ²·dᵀAd, because dᵀr = rᵀz.
             m_lo = -lo * rz + 0.5 * lo * lo * dAd
             m_hi = -hi * rz + 0.5 * hi * hi * dAd
@@ -211,13 +221,14 @@ def conjugate_gradient(
             return finish(CGStatus.NEGATIVE_CURVATURE, k, on_boundary=True, direction=d)
         alpha = rz / dAd
         if radius is not None:
-            xx_next = xx + 2.0 * alpha * xd + alpha * alpha * dd
-            if xx_next >= radius * radius:
+            xx, xd, dd = norm_terms()
+            if xx + 2.0 * alpha * xd + alpha * alpha * dd >= radius * radius:
                 tau = _boundary_steps(xx, xd, dd, radius)[1]
                 x = x + tau * d
                 model += -tau * rz + 0.5 * tau * tau * dAd
                 return finish(CGStatus.BOUNDARY, k, on_boundary=True)
         x = x + alpha * d
+        Px = Px + alpha * Pd if track else x
         model += -0.5 * alpha * rz
         r = r - alpha * Ad
         res_norms.append(float(np.linalg.norm(r)))
@@ -228,10 +239,7 @@ def conjugate_gradient(
         z = r if precond is None else np.asarray(precond(r), dtype=np.float64)
         rz_next = float(r @ z)
         beta = rz_next / rz
-        if radius is not None:
-            xx = xx + 2.0 * alpha * xd + alpha * alpha * dd
-            xd = beta * (xd + alpha * dd)
-            dd = rz_next + beta * beta * dd
         rz = rz_next
         d = z + beta * d
+        Pd = r + beta * Pd if track else d
     return finish(CGStatus.MAXITER, maxiter)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import scipy.sparse.linalg
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trustopt import CGStatus, conjugate_gradient
@@ -72,6 +72,8 @@ def test_x0_warm_start_and_maxiter_status():
 
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(2, 20), seed=st.integers(0, 2**31), radius=st.floats(1e-3, 10.0))
+# Found by hypothesis: 16 iterations in, a norm tracked by scalar recurrences had drifted by 2e-7.
+@example(n=19, seed=858626, radius=2.0)
 def test_steihaug_stays_inside_and_stops_exactly_on_boundary(n, seed, radius):
     A, b = spd(n, seed, cond=1e3)
     res = conjugate_gradient(A, b, radius=radius, rtol=1e-12)
