@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-__all__ = ["CGStatus", "CGResult", "conjugate_gradient", "as_matvec"]
+__all__ = ["CGStatus", "CGResult", "conjugate_gradient", "as_matvec", "boundary_steps"]
 
 Matvec = Callable[[np.ndarray], np.ndarray]
 
@@ -87,15 +87,17 @@ def as_matvec(A: Any, n: int, name: str = "A") -> Matvec:
     )
 
 
-def _boundary_steps(xx: float, xd: float, dd: float, radius: float) -> tuple[float, float]:
-    """Both roots τ₋ ≤ 0 ≤ τ₊ of ‖x + τ d‖² = radius², given xx=‖x‖², xd=⟨x,d⟩, dd=‖d‖²."""
+def boundary_steps(xx: float, xd: float, dd: float, radius: float) -> tuple[float, float]:
+    """Both roots τ₋ ≤ 0 ≤ τ₊ of ‖x + τd‖² = radius² for ‖x‖ ≤ radius.
+
+    Takes the inner products xx = ‖x‖², xd = ⟨x, d⟩ and dd = ‖d‖² (in
+    whatever norm the radius is measured), so callers with another norm pass
+    its products.
+    """
     gap = max(radius * radius - xx, 0.0)
     disc = math.sqrt(xd * xd + dd * gap)
     # Written so neither root subtracts nearly equal numbers.
-    if xd >= 0.0:
-        q = -(xd + disc)
-    else:
-        q = disc - xd
+    q = -(xd + math.copysign(disc, xd))
     if q == 0.0:
         return 0.0, 0.0
     r1, r2 = q / dd, -gap / q
@@ -211,7 +213,7 @@ def conjugate_gradient(
         if dAd <= 0.0:
             if radius is None:
                 return finish(CGStatus.NEGATIVE_CURVATURE, k - 1, direction=d)
-            lo, hi = _boundary_steps(*norm_terms(), radius)
+            lo, hi = boundary_steps(*norm_terms(), radius)
             # m(x + τd) − m(x) = −τ·rᵀz + ½τ²·dᵀAd, because dᵀr = rᵀz.
             m_lo = -lo * rz + 0.5 * lo * lo * dAd
             m_hi = -hi * rz + 0.5 * hi * hi * dAd
@@ -223,7 +225,7 @@ def conjugate_gradient(
         if radius is not None:
             xx, xd, dd = norm_terms()
             if xx + 2.0 * alpha * xd + alpha * alpha * dd >= radius * radius:
-                tau = _boundary_steps(xx, xd, dd, radius)[1]
+                tau = boundary_steps(xx, xd, dd, radius)[1]
                 x = x + tau * d
                 model += -tau * rz + 0.5 * tau * tau * dAd
                 return finish(CGStatus.BOUNDARY, k, on_boundary=True)

@@ -39,7 +39,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import scipy.linalg
 
-from .cg import CGStatus, conjugate_gradient
+from .cg import CGStatus, boundary_steps, conjugate_gradient
 
 __all__ = [
     "QuadraticModel",
@@ -156,16 +156,8 @@ class Subproblem(Protocol):
 
 
 def boundary_roots(p: np.ndarray, d: np.ndarray, radius: float) -> tuple[float, float]:
-    """Both roots τ₋ ≤ τ₊ of ‖p + τd‖ = radius (τ₋ ≤ 0 ≤ τ₊ when ‖p‖ ≤ radius)."""
-    pp, pd, dd = float(p @ p), float(p @ d), float(d @ d)
-    gap = radius * radius - pp
-    disc = math.sqrt(max(pd * pd + dd * gap, 0.0))
-    # Written so neither root subtracts nearly equal numbers.
-    q = -(pd + math.copysign(disc, pd))
-    if q == 0.0:
-        return 0.0, 0.0
-    r1, r2 = q / dd, -gap / q
-    return min(r1, r2), max(r1, r2)
+    """Both roots τ₋ ≤ 0 ≤ τ₊ of ‖p + τd‖ = radius, for ‖p‖ ≤ radius (Euclidean norm)."""
+    return boundary_steps(float(p @ p), float(p @ d), float(d @ d), radius)
 
 
 def _check_radius(radius: float) -> None:
