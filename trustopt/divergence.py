@@ -28,7 +28,6 @@ and ``nmvp`` (metric-vector products).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -74,10 +73,8 @@ class Divergence:
             raise TypeError(f"metric_vp must be callable or None; got {type(metric_vp).__name__}")
         self._anchor = as_flat_vector(anchor, "anchor")
         self._anchor.flags.writeable = False
-        self._fun = fun
         self.objective = Objective(fun, grad=grad, value_and_grad=value_and_grad)
         self._metric_vp = metric_vp
-        self._autograd_metric: Matvec | None = None
         self.nmvp = 0
 
     @classmethod
@@ -157,12 +154,20 @@ class Divergence:
         return self.metric_operator()(v)
 
     def metric_operator(self) -> Callable[[np.ndarray], np.ndarray]:
-        """The map v ↦ F·v, built once (the autograd trace is made on first use).
+        """The map v ↦ F·v (with autograd: the Objective's Hessian-vector operator at x₀).
 
         Solvers fetch it once per solve and hand it to conjugate gradient, so
         every CG iteration reuses the same linearization.
         """
-        raw = self._metric_vp if self._metric_vp is not None else self._autograd_linearization()
+        if self._metric_vp is not None:
+            raw = self._metric_vp
+        elif self.objective.uses_autograd:
+            raw = self.objective.hvp_operator(self._anchor)
+        else:
+            raise ValueError(
+                "this Divergence has a user-supplied gradient but no metric_vp; "
+                "pass metric_vp=... (v -> F v at the anchor)"
+            )
         n = self.n
 
         def product(v: np.ndarray) -> np.ndarray:
@@ -173,22 +178,6 @@ class Divergence:
             return Fv
 
         return product
-
-    def _autograd_linearization(self) -> Matvec:
-        if self._autograd_metric is None:
-            if not self.objective.uses_autograd:
-                raise ValueError(
-                    "this Divergence has a user-supplied gradient but no metric_vp; "
-                    "pass metric_vp=... (v -> F v at the anchor)"
-                )
-            from autograd import grad
-            from autograd.differential_operators import make_vjp
-
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Output seems independent of input")
-                vjp, _ = make_vjp(grad(self._fun))(np.array(self._anchor))
-            self._autograd_metric = vjp
-        return self._autograd_metric
 
     def __repr__(self) -> str:
         source = "user metric product" if self._metric_vp is not None else "autograd metric"

@@ -96,8 +96,11 @@ class Objective:
         self._vg = value_and_grad
         self._hvp = hvp
         self._hess = hessian
+        self._ag_vg: Callable[[np.ndarray], tuple[Any, Any]] | None = None
+        # The autograd trace of ∇f at one point: x, v ↦ ∇²f(x)v, and ∇f(x).
         self._lin_x: np.ndarray | None = None
         self._lin_hvp: Callable[[np.ndarray], Any] | None = None
+        self._lin_grad: np.ndarray | None = None
         self.nfev = 0
         self.njev = 0
         self.nhev = 0
@@ -121,13 +124,19 @@ class Objective:
     __call__ = value
 
     def grad(self, x: np.ndarray) -> np.ndarray:
-        """∇f(x)."""
-        if self._grad is not None:
-            self.njev += 1
-            return _as_grad(self._grad(x), x)
+        """∇f(x).
+
+        With autograd, a gradient already computed while tracing the
+        Hessian-vector products at this same x (see :meth:`hvp_operator`) is
+        returned without another pass.
+        """
         if self._vg is not None:
             return self.value_and_grad(x)[1]
         self.njev += 1
+        if self._grad is not None:
+            return _as_grad(self._grad(x), x)
+        if self._lin_grad is not None and np.array_equal(self._lin_x, x):
+            return self._lin_grad.copy()
         return _as_grad(self._autograd_vg(x)[1], x)
 
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -143,7 +152,7 @@ class Objective:
         return _scalar(f), _as_grad(g, x)
 
     def _autograd_vg(self, x: np.ndarray) -> tuple[Any, Any]:
-        if not hasattr(self, "_ag_vg"):
+        if self._ag_vg is None:
             from autograd import value_and_grad
 
             self._ag_vg = value_and_grad(self._fun)
@@ -152,33 +161,49 @@ class Objective:
             return self._ag_vg(x)
 
     def hvp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """∇²f(x)·v.
+        """∇²f(x)·v (one product; for many at one x use :meth:`hvp_operator`)."""
+        return self.hvp_operator(x)(v)
 
-        With autograd, the reverse pass through ∇f is traced once per point x
-        and reused for every v at that point (a CG solve asks for many).
+    def hvp_operator(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """The map v ↦ ∇²f(x)·v at a fixed x, with the per-point work done once.
+
+        Sources, in order: the user's ``hvp``; autograd, whose reverse pass
+        through ∇f is traced once per point and reused for every v (a CG
+        solve asks for many; the trace also yields ∇f(x), which :meth:`grad`
+        then returns for free); the user's ``hessian``, evaluated once. Each
+        product counts one ``nhev``.
         """
-        self.nhev += 1
+        raw = self._raw_hvp_operator(x)
+
+        def product(v: np.ndarray) -> np.ndarray:
+            self.nhev += 1
+            return _as_grad(raw(np.asarray(v, dtype=np.float64)), x)
+
+        return product
+
+    def _raw_hvp_operator(self, x: np.ndarray) -> Callable[[np.ndarray], Any]:
         if self._hvp is not None:
-            return _as_grad(self._hvp(x, v), x)
-        if self._hess is not None and not self.uses_autograd:
-            return np.asarray(self._hess(x), dtype=np.float64) @ v
-        if not self.uses_autograd:
-            raise ValueError(
-                "this Objective has a user-supplied gradient but no hvp or hessian; "
-                "pass hvp=... (or hessian=...) to use second-order methods"
-            )
-        return _as_grad(self._linearization(x)(np.asarray(v, dtype=np.float64)), x)
+            user_hvp = self._hvp
+            return lambda v: user_hvp(x, v)
+        if self.uses_autograd:
+            return self._linearization(x)
+        if self._hess is not None:
+            return np.asarray(self._hess(x), dtype=np.float64).__matmul__
+        raise ValueError(
+            "this Objective has a user-supplied gradient but no hvp or hessian; "
+            "pass hvp=... (or hessian=...) to use second-order methods"
+        )
 
     def _linearization(self, x: np.ndarray) -> Callable[[np.ndarray], Any]:
-        if self._lin_x is None or not np.array_equal(self._lin_x, x):
+        if self._lin_hvp is None or not np.array_equal(self._lin_x, x):
             from autograd import grad
             from autograd.differential_operators import make_vjp
 
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Output seems independent of input")
-                self._lin_hvp, _ = make_vjp(grad(self._fun))(x)
+                self._lin_hvp, g = make_vjp(grad(self._fun))(x)
             self._lin_x = np.array(x, dtype=np.float64)
-        assert self._lin_hvp is not None
+            self._lin_grad = _as_grad(g, self._lin_x)
         return self._lin_hvp
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
@@ -187,23 +212,17 @@ class Objective:
         Counts one Hessian evaluation. Without a user Hessian it is assembled
         from n Hessian-vector products at x (symmetrized).
         """
-        if self._hess is not None:
-            self.nhev += 1
-            H = np.asarray(self._hess(x), dtype=np.float64)
-            if H.shape != (x.size, x.size):
-                raise ValueError(f"the Hessian must have shape {(x.size, x.size)}; got {H.shape}")
-            return H
         n = x.size
-        if self.uses_autograd:
-            lin = self._linearization(x)
-            columns = [_as_grad(lin(e), x) for e in np.eye(n)]
-        elif self._hvp is not None:
-            columns = [_as_grad(self._hvp(x, e), x) for e in np.eye(n)]
+        if self._hess is not None:
+            H = np.asarray(self._hess(x), dtype=np.float64)
+            if H.shape != (n, n):
+                raise ValueError(f"the Hessian must have shape {(n, n)}; got {H.shape}")
         else:
-            raise ValueError("this Objective has no Hessian source; pass hessian=... or hvp=...")
+            raw = self._raw_hvp_operator(x)
+            H = np.column_stack([_as_grad(raw(e), x) for e in np.eye(n)])
+            H = 0.5 * (H + H.T)
         self.nhev += 1
-        H = np.column_stack(columns)
-        return 0.5 * (H + H.T)
+        return H
 
 
 def as_objective(

@@ -138,7 +138,7 @@ class TrustRegion:
             return result(Status.NONFINITE, 0, "f or its gradient is not finite at x0")
         gnorm = float(np.linalg.norm(g))
         history.append(fun=f, grad_norm=gnorm, radius=radius, **counts())
-        model = self._model(objective, x, g)
+        model = QuadraticModel(g, **self._curvature(objective, x))
 
         for k in range(1, maxiter + 1):
             if gnorm <= self.gtol:
@@ -166,12 +166,16 @@ class TrustRegion:
             # A zero step (the model saw no gain) says nothing about length: shrink the radius itself.
             radius = self.rule.update(radius, rho, sub.on_boundary, step_norm if step_norm > 0 else None)
             if accepted:
-                f_new, g_new = f_trial, objective.grad(x + p)
+                x_new = x + p
+                # Curvature first: with autograd, tracing the Hessian-vector
+                # products at x_new yields ∇f(x_new), so grad() costs no pass.
+                curvature = self._curvature(objective, x_new)
+                g_new = objective.grad(x_new)
                 if not np.all(np.isfinite(g_new)):
                     return result(Status.NONFINITE, k, "the gradient is not finite at the accepted trial point")
-                x, f, g = x + p, f_new, g_new
+                x, f, g = x_new, f_trial, g_new
                 gnorm = float(np.linalg.norm(g))
-                model = self._model(objective, x, g)
+                model = QuadraticModel(g, **curvature)
             else:
                 n_rejected += 1
             history.append(
@@ -187,10 +191,12 @@ class TrustRegion:
                 return result(Status.TR_RADIUS_TOO_SMALL, k)
         return result(Status.GTOL if gnorm <= self.gtol else Status.MAXITER, maxiter)
 
-    def _model(self, objective: Objective, x: np.ndarray, g: np.ndarray) -> QuadraticModel:
+    def _curvature(self, objective: Objective, x: np.ndarray) -> dict[str, Any]:
+        """The model's Hessian source at x: the dense Hessian (built when first
+        asked for) or the Hessian-vector operator (set up now)."""
         if self.subproblem.needs_hessian:
-            return QuadraticModel(g, hessian=partial(objective.hessian, x.copy()))
-        return QuadraticModel(g, hvp=partial(objective.hvp, x.copy()))
+            return {"hessian": partial(objective.hessian, x.copy())}
+        return {"hvp": objective.hvp_operator(x)}
 
 
 def trust_region_method(subproblem_type: type, **subproblem_defaults: Any) -> Callable[..., TrustRegion]:

@@ -120,3 +120,29 @@ def test_as_flat_vector_copies_and_converts():
 def test_length_check():
     with pytest.raises(ValueError, match="length 3"):
         as_flat_vector([1.0, 2.0], "x0", n=3)
+
+
+def test_hvp_operator_reuses_one_trace_and_its_gradient():
+    obj = Objective(f_quartic)
+    x = np.linspace(-1, 1, 5)
+    reference = Objective(f_quartic)
+    op = obj.hvp_operator(x)
+    for v in np.eye(5):
+        np.testing.assert_allclose(op(v), reference.hvp(x, v), rtol=1e-12)
+    assert obj.nhev == 5
+    # The trace at x also produced ∇f(x): grad() returns it (a copy), counted as a gradient.
+    g = obj.grad(x)
+    np.testing.assert_array_equal(g, reference.grad(x))
+    g[:] = 0.0
+    np.testing.assert_array_equal(obj.grad(x), reference.grad(x))
+    assert obj.njev == 2
+    # At another point the gradient is computed afresh.
+    y = x + 0.5
+    np.testing.assert_allclose(obj.grad(y), reference.grad(y), rtol=1e-12)
+
+
+def test_hessian_uses_the_same_source_as_hvp():
+    H_user = np.array([[2.0, 1.0], [1.0, 3.0]])
+    obj = Objective(lambda x: float(x @ H_user @ x) / 2, grad=lambda x: H_user @ x, hvp=lambda x, v: H_user @ v)
+    np.testing.assert_allclose(obj.hessian(np.zeros(2)), H_user)
+    assert obj.nhev == 1
