@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .objective import Objective, as_flat_vector
-from .result import Callback, History, Result, Status, check_callback_stop
+from .result import Callback, History, Result, Status, check_callback_stop, counts_since
 
 __all__ = ["MeanObjective", "GradientDescent", "Adam"]
 
@@ -138,11 +138,8 @@ class _FirstOrder:
         f, g = math.nan, None
 
         def result(status: Status, nit: int, message: str = "") -> Result:
-            c = objective.counts()
-            return Result(
-                x=x, fun=f, jac=g, nit=nit, nfev=c["nfev"] - start["nfev"], njev=c["njev"] - start["njev"],
-                nhev=c["nhev"] - start["nhev"], status=status, message=message, history=history,
-            )
+            return Result(x=x, fun=f, jac=g, nit=nit, **counts_since(objective, start), status=status,
+                          message=message, history=history)
 
         if minibatch:
             assert isinstance(objective, MeanObjective) and self.batch_size is not None

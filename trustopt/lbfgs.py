@@ -18,7 +18,7 @@ import numpy as np
 
 from .linesearch import DEFAULT_C1, DEFAULT_C2, strong_wolfe
 from .objective import Objective, as_flat_vector
-from .result import Callback, History, Result, Status, check_callback_stop
+from .result import Callback, History, Result, Status, check_callback_stop, counts_since
 
 __all__ = ["LBFGS", "PairMemory"]
 
@@ -113,13 +113,8 @@ class LBFGS:
         history = History()
 
         def result(status: Status, nit: int, message: str = "") -> Result:
-            c = objective.counts()
-            return Result(
-                x=x, fun=f, jac=g, nit=nit,
-                nfev=c["nfev"] - start["nfev"], njev=c["njev"] - start["njev"],
-                nhev=c["nhev"] - start["nhev"], status=status, message=message,
-                history=history,
-            )
+            return Result(x=x, fun=f, jac=g, nit=nit, **counts_since(objective, start), status=status,
+                          message=message, history=history)
 
         f, g = objective.value_and_grad(x)
         if not (math.isfinite(f) and np.all(np.isfinite(g))):

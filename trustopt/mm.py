@@ -24,7 +24,7 @@ import numpy as np
 from .cg import as_matvec
 from .lbfgs import LBFGS
 from .objective import Objective, as_flat_vector
-from .result import Callback, History, Result, Solver, Status, check_callback_stop
+from .result import Callback, History, Result, Solver, Status, check_callback_stop, counts_since
 
 __all__ = ["Surrogate", "MM", "QuadraticUpperBound"]
 
@@ -147,12 +147,8 @@ class MM:
         history = History()
 
         def result(status: Status, nit: int, message: str = "") -> Result:
-            c = objective.counts()
-            return Result(
-                x=x, fun=f, jac=g, nit=nit, nfev=c["nfev"] - start["nfev"], njev=c["njev"] - start["njev"],
-                nhev=c["nhev"] - start["nhev"], status=status, message=message, history=history,
-                info=dict(inner_totals),
-            )
+            return Result(x=x, fun=f, jac=g, nit=nit, **counts_since(objective, start), status=status,
+                          message=message, history=history, info=dict(inner_totals))
 
         f, g = objective.value_and_grad(x)
         if not (math.isfinite(f) and np.all(np.isfinite(g))):

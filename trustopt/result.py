@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
-__all__ = ["Status", "History", "Result", "Solver", "Callback", "check_callback_stop"]
+__all__ = ["Status", "History", "Result", "Solver", "Callback", "check_callback_stop", "counts_since"]
 
 
 class Status(enum.Enum):
@@ -155,3 +155,9 @@ class Solver(Protocol):
     """Anything with ``minimize(objective, x0) -> Result`` (every unconstrained trustopt solver)."""
 
     def minimize(self, objective: Any, x0: np.ndarray) -> Result: ...
+
+
+def counts_since(objective: Any, start: dict[str, int]) -> dict[str, int]:
+    """``nfev``, ``njev`` and ``nhev`` spent by ``objective`` since ``start = objective.counts()``."""
+    now = objective.counts()
+    return {key: now[key] - start[key] for key in ("nfev", "njev", "nhev")}

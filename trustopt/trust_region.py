@@ -29,7 +29,7 @@ import numpy as np
 
 from .objective import Objective, as_flat_vector
 from .radius import RadiusRule
-from .result import Callback, History, Result, Status, check_callback_stop
+from .result import Callback, History, Result, Status, check_callback_stop, counts_since
 from .subproblems import QuadraticModel, Steihaug, Subproblem
 
 __all__ = ["TrustRegion", "trust_region_method"]
@@ -118,8 +118,7 @@ class TrustRegion:
         indefinite_fallbacks = 0
 
         def counts() -> dict[str, int]:
-            c = objective.counts()
-            return {key: c[key] - start[key] for key in c}
+            return counts_since(objective, start)
 
         def result(status: Status, nit: int, message: str = "") -> Result:
             if indefinite_fallbacks and not status.success and not message:
