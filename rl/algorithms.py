@@ -263,26 +263,14 @@ def update(agent: Agent, solver: Any, batch: Batch) -> dict[str, Any]:
     return diag
 
 
-class RunLog:
-    """A run's per-iteration CSV, appended to on resume."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.rows: list[dict[str, Any]] = []
-        if path is not None and path.exists():
-            with path.open() as fh:
-                self.rows = list(csv.DictReader(fh))
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
-        if self.path is None:
-            return
-        new = not self.path.exists()
-        with self.path.open("a", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=LOG_FIELDS)
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
+def _append_log_row(path: Path, row: dict[str, Any]) -> None:
+    """Append ``row`` to a run's CSV log (header written with the first row; resumed runs append)."""
+    new = not path.exists()
+    with path.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=LOG_FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
 
 
 def train(
@@ -304,7 +292,6 @@ def train(
     """
     cfg = agent.config
     folder = Path(out_dir) if out_dir is not None else None
-    log = RunLog(folder / "log.csv" if folder is not None else None)
     rows: list[dict[str, Any]] = []
     solver = make_solver(cfg)
     # A resumed run reseeds its environments so it does not replay episodes.
@@ -340,7 +327,8 @@ def train(
                     "steps_per_second": batch.size / (t2 - t0),
                 }
                 rows.append(row)
-                log.add(row)
+                if folder is not None:
+                    _append_log_row(folder / "log.csv", row)
                 stop = on_iteration is not None and bool(on_iteration(row))
                 if folder is not None and agent.iteration % checkpoint_every == 0:
                     agent.save(folder)

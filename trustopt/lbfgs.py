@@ -128,7 +128,7 @@ class LBFGS:
             if objective.nfev - start["nfev"] >= self.maxfev:
                 return result(Status.MAXFEV, k - 1)
             ls = None
-            for attempt in range(2):
+            for _ in range(2):
                 p = -memory.inverse_hessian_times(g)
                 if not float(g @ p) < 0:
                     memory.clear()
