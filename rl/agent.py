@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import gymnasium
 import numpy as np
@@ -103,12 +103,15 @@ class Agent:
             return isinstance(self.policy.obs_space, gymnasium.spaces.Box)
         return self.config.normalize_obs
 
+    def normalizer(self) -> Callable[[np.ndarray], np.ndarray]:
+        """raw observations ↦ what the policy sees, with the statistics as they are now."""
+        if not self.normalizes:
+            return np.asarray
+        return self.obs_rms.normalizer(self.config.clip_obs)
+
     def normalize(self, obs: np.ndarray) -> np.ndarray:
         """Observations as the policy sees them (normalized with the saved statistics)."""
-        obs = np.asarray(obs, dtype=np.float64)
-        if not self.normalizes:
-            return obs
-        return self.obs_rms.normalizer(self.config.clip_obs)(obs.copy())
+        return self.normalizer()(np.asarray(obs, dtype=np.float64))
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Environment actions for raw observations (n, *obs_shape)."""
@@ -127,12 +130,14 @@ class Agent:
         env = gymnasium.make_vec(self.config.env_id, num_envs=n_episodes, vectorization_mode="sync",
                                  **(self.config.env_kwargs or {}))
         rng = np.random.default_rng(seed)
+        normalize = self.normalizer()
         try:
             obs, _ = env.reset(seed=seed)
             returns = np.zeros(n_episodes)
             running = np.ones(n_episodes, dtype=bool)
             while running.any():
-                actions, _ = self.policy.act(self.theta, self.normalize(obs), rng, deterministic=deterministic)
+                actions, _ = self.policy.act(self.theta, normalize(np.asarray(obs, dtype=np.float64)), rng,
+                                             deterministic=deterministic)
                 obs, rewards, terminated, truncated, _ = env.step(self.policy.env_action(actions))
                 returns += np.where(running, rewards, 0.0)
                 running &= ~(terminated | truncated)

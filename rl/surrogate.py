@@ -91,8 +91,8 @@ class PolicyStep:
 
         self.params_old, jvp, vjp = policy.linearize(self.theta_old, self.obs)
         self.logp_old = np.asarray(self.dist.log_prob(self.params_old, self.actions))
-        self.fun0, dparams = ag_value_and_grad(self._loss_of_params)(self.params_old)
-        self.fun0 = float(self.fun0)
+        fun0, dparams = ag_value_and_grad(self._loss_of_params)(self.params_old)
+        self.fun0 = float(fun0)
         self.grad0 = vjp(dparams)
 
         if fisher_fraction < 1.0:
