@@ -104,7 +104,7 @@ def _make_agent(args: argparse.Namespace) -> tuple[Agent, Path]:
         return agent, Path(args.out or args.resume)
     flags = {"algo": args.algo, "env_id": args.env, "total_steps": args.steps, "seed": args.seed}
     overrides.update({k: v for k, v in flags.items() if v is not None})
-    env_id = overrides.get("env_id", "CartPole-v1")
+    env_id = overrides.get("env_id", Config.env_id)
     base = {} if args.no_preset else dict(PRESETS.get(env_id, {}))
     config = Config(**{**base, **overrides})
     out = Path(args.out or f"runs/{config.env_id}-{config.algo}-s{config.seed}")

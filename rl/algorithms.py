@@ -116,8 +116,19 @@ class Config:
     vectorization: str = "sync"
 
     def __post_init__(self) -> None:
-        self.hidden = tuple(int(h) for h in self.hidden)
-        self.vf_hidden = tuple(int(h) for h in self.vf_hidden)
+        # Values from JSON or the command line arrive untyped: check them against the declarations.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if f.type == "int" and not (is_number and isinstance(value, int)):
+                raise ValueError(f"{f.name} must be an integer; got {value!r}")
+            if f.type == "float" and not is_number:
+                raise ValueError(f"{f.name} must be a number; got {value!r}")
+        for name in ("hidden", "vf_hidden"):
+            widths = getattr(self, name)
+            if not isinstance(widths, (list, tuple)) or not all(isinstance(w, int) for w in widths):
+                raise ValueError(f"{name} must be a list of integer layer widths; got {widths!r}")
+            setattr(self, name, tuple(widths))
         checks = [
             (self.algo in ALGORITHMS, "algo", f"one of {ALGORITHMS}"),
             (self.total_steps >= 1, "total_steps", "≥ 1"),

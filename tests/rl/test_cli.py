@@ -29,6 +29,8 @@ def test_train_evaluate_plot_end_to_end(tmp_path, capsys):
         (["train", "--algo", "sac"], "invalid choice"),
         (["train", "--set", "max_kl=-1"], "max_kl"),
         (["train", "--set", "nonsense=1"], "unknown config field"),
+        (["train", "--set", "n_envs=many"], "n_envs must be an integer"),
+        (["train", "--set", "vf_hidden=3"], "vf_hidden must be a list"),
         (["train", "--env", "Blackjack-v1"], "unsupported observation space"),
         (["evaluate", "/nonexistent/run"], "no checkpoint"),
         (["plot", "/nonexistent/run"], "no log.csv"),
