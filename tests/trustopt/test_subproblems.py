@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.optimize
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trustopt.subproblems import (
@@ -214,13 +214,22 @@ def test_exact_satisfies_the_optimality_conditions(problem):
 
 @settings(max_examples=150, deadline=None)
 @given(problems())
+# Found by hypothesis: Exact stopped 1e-10·Δ inside the boundary of a nearly singular 1-D model.
+@example(problem=(np.array([1.13739972e-06]), np.array([[-1.79081331]]), 1.33984375))
 def test_steihaug_and_exact_never_worse_than_cauchy(problem):
     g, B, radius = problem
     cauchy = CauchyPoint().solve(model(g, B), radius)
-    for solver in (Steihaug(), Steihaug(forcing=lambda gn: 1e-10), TIGHT):
+    # Exact may stop up to k_easy·Δ inside the boundary (Moré–Sorensen's stopping
+    # test), where the model can be higher than at the boundary by up to
+    # ‖∇m‖·k_easy·Δ; Steihaug's iterates are never worse than the Cauchy point.
+    model_slope = np.linalg.norm(g) + np.linalg.norm(B, 2) * radius
+    for solver, slack in ((Steihaug(), 0.0), (Steihaug(forcing=lambda gn: 1e-10), 0.0),
+                          (TIGHT, TIGHT.k_easy * radius * model_slope)):
         step = solver.solve(model(g, B), radius)
         assert np.linalg.norm(step.step) <= radius * (1 + 1e-8)
-        assert step.predicted_reduction >= cauchy.predicted_reduction - 1e-10 * (1 + abs(cauchy.predicted_reduction))
+        assert step.predicted_reduction >= (
+            cauchy.predicted_reduction - 1e-10 * (1 + abs(cauchy.predicted_reduction)) - slack
+        )
         np.testing.assert_allclose(step.predicted_reduction, -model_value(g, B, step.step), rtol=1e-8, atol=1e-12)
 
 
