@@ -1,30 +1,36 @@
-"""Command line: ``python -m rl train | evaluate | plot``.
+"""Command line: ``python -m rl train | evaluate | plot | config``.
 
-    python -m rl train --algo trpo --env CartPole-v1 --steps 100000 --seed 0 --out runs/cartpole
+    python -m rl train --algo ppo --env CartPole-v1 --steps 100000 --seed 0 --out runs/cartpole
     python -m rl train --resume runs/cartpole --steps 200000
     python -m rl evaluate runs/cartpole --episodes 10
     python -m rl plot runs/a runs/b --out curves.png
+    python -m rl config --algo ppo          # every field, its default and its source
 
-A bad flag value, an unknown environment id or an unsupported space ends with
-one line on stderr and exit code 2.
+A bad flag, value, path or file ends with one line on stderr and exit code 2;
+a run stopped by non-finite environment data ends with one line and exit
+code 1, its last checkpoint kept.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
 import time
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, NoReturn
 
 import gymnasium
 
-from .agent import Agent
-from .algorithms import ALGORITHMS, PRESETS, Config, train
-from .plotting import plot_runs
+from .agent import Agent, CheckpointError
+from .config import ALGORITHM_NAMES, PRESETS, describe, make_config, parse_value
+from .loop import LOG_FIELDS, NonFiniteData, train
+from .plotting import plot_runs, read_log
+from .runlog import RunFolder, RunFolderError
 from .runtime import tune_allocator
+from .updates import UPDATES
+
+SPACES = ("actions: Discrete, Box (1-D); observations: Box")
 
 
 class UsageError(Exception):
@@ -36,106 +42,129 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _int_at_least(low: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer ≥ {low}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer ≥ {low}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _build_parser() -> _Parser:
-    parser = _Parser(prog="python -m rl", description="TRPO and natural policy gradient on gymnasium tasks.")
+    parser = _Parser(prog="python -m rl",
+                     description=f"TRPO, NPG, PPO, PPO-penalty and VPG on gymnasium tasks ({SPACES}).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    tr = sub.add_parser("train", help="train an agent; writes config, log.csv, checkpoint and a learning curve")
-    tr.add_argument("--algo", choices=ALGORITHMS, default=None, help="default trpo")
+    tr = sub.add_parser("train", help="train an agent; writes config, log.csv, checkpoint and a learning curve",
+                        description="Train an agent. Algorithms: " + "; ".join(
+                            f"{name} — {u.summary}" for name, u in UPDATES.items())
+                        + f". Supported spaces: {SPACES}. 'python -m rl config --algo A' lists every field.")
+    tr.add_argument("--algo", choices=ALGORITHM_NAMES, default=None, help="default trpo")
     tr.add_argument("--env", default=None, help="gymnasium id, default CartPole-v1")
-    tr.add_argument("--steps", type=_positive_int, default=None, help="total environment steps (default 100000)")
-    tr.add_argument("--seed", type=int, default=None, help="default 0")
-    tr.add_argument("--out", default=None, help="run folder (default runs/<env>-<algo>-s<seed>)")
+    tr.add_argument("--steps", type=_int_at_least(1), default=None, help="total environment steps (default 100000)")
+    tr.add_argument("--seed", type=_int_at_least(0), default=None, help="default 0")
+    tr.add_argument("--out", default=None, help="run folder (default runs/<env>-<algo>-s<seed>); never overwritten")
+    tr.add_argument("--overwrite", action="store_true", help="move an existing --out folder aside instead of refusing")
     tr.add_argument("--resume", metavar="RUN_DIR", default=None,
-                    help="continue a run from its checkpoint (--steps sets the new total)")
+                    help="continue a run from its checkpoint (--steps sets the new total; --out copies it)")
+    tr.add_argument("--allow-import", action="store_true",
+                    help="allow a module:Env-v0 id to import its module (off: a config cannot run code)")
     tr.add_argument("--no-preset", action="store_true",
                     help=f"ignore the per-environment preset (presets exist for: {', '.join(PRESETS)})")
     tr.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
-                    help="any Config field, e.g. --set max_kl=0.02 --set hidden=[32,32] (JSON values)")
+                    help="any config field, e.g. --set max_kl=0.02 --set hidden=[32,32] (JSON values)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
 
     ev = sub.add_parser("evaluate", help="run a saved agent for some episodes")
     ev.add_argument("run_dir")
-    ev.add_argument("--episodes", type=_positive_int, default=10)
+    ev.add_argument("--episodes", type=_int_at_least(1), default=10)
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mode")
-    ev.add_argument("--seed", type=int, default=None)
+    ev.add_argument("--seed", type=_int_at_least(0), default=None)
+    ev.add_argument("--allow-import", action="store_true", help="as for train")
 
     pl = sub.add_parser("plot", help="overlay learning curves of several runs")
     pl.add_argument("run_dirs", nargs="+")
-    pl.add_argument("--out", default="learning_curves.png")
-    pl.add_argument("--y", default="return_mean10", help="log column to plot (default return_mean10)")
+    pl.add_argument("--out", default="learning_curves.png", help="a .png file, or a folder to write learning_curves.png in")
+    pl.add_argument("--y", default="return_mean10", help=f"log column to plot (default return_mean10; one of {', '.join(LOG_FIELDS[2:])})")
+
+    cf = sub.add_parser("config", help="list the config fields with their defaults and sources")
+    cf.add_argument("--algo", choices=ALGORITHM_NAMES, default=None, help="only the fields this algorithm uses")
     return parser
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:
-    known = {f.name for f in fields(Config)}
     out: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep:
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
-        if key not in known:
-            raise UsageError(f"--set: unknown config field {key!r}")
         try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
+            out[key] = parse_value(key, raw)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return out
 
 
-def _make_agent(args: argparse.Namespace) -> tuple[Agent, Path]:
+def _threshold(env_id: str) -> float:
+    """The return at which gymnasium considers the task solved (inf when unset or unknown)."""
+    try:
+        spec = gymnasium.spec(env_id)
+    except Exception:  # noqa: BLE001 - any failure only means "no threshold known"
+        return float("inf")
+    return float(spec.reward_threshold) if spec.reward_threshold is not None else float("inf")
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Agent, RunFolder]:
     overrides = _parse_sets(args.set)
     if args.resume:
-        if args.algo or args.env or args.seed is not None or overrides:
-            raise UsageError("--resume continues a run as configured; only --steps and --out may be given")
-        agent = Agent.load(args.resume)
+        if args.algo or args.env or args.seed is not None or overrides or args.no_preset or args.overwrite:
+            raise UsageError("--resume continues a run as configured; only --steps, --out and --allow-import may be given")
+        agent = Agent.load(args.resume, allow_import=args.allow_import)
         if args.steps is not None:
             agent.config.total_steps = args.steps
-        return agent, Path(args.out or args.resume)
-    flags = {"algo": args.algo, "env_id": args.env, "total_steps": args.steps, "seed": args.seed}
+        if agent.steps >= agent.config.total_steps:
+            raise UsageError(f"nothing to train: {args.resume} already has {agent.steps} steps "
+                             f"(total {agent.config.total_steps}); pass --steps with a larger total")
+        run = RunFolder.resume(args.resume, LOG_FIELDS, agent.iteration, out=args.out)
+        return agent, run
+    flags = {"env_id": args.env, "total_steps": args.steps, "seed": args.seed}
     overrides.update({k: v for k, v in flags.items() if v is not None})
-    env_id = overrides.get("env_id", Config.env_id)
-    base = {} if args.no_preset else dict(PRESETS.get(env_id, {}))
-    config = Config(**{**base, **overrides})
-    out = Path(args.out or f"runs/{config.env_id}-{config.algo}-s{config.seed}")
-    return Agent.create(config), out
+    if "algo" in overrides and args.algo is not None:
+        raise UsageError("give the algorithm once: --algo or --set algo=")
+    algo = args.algo or overrides.pop("algo", "trpo")
+    if not isinstance(algo, str) or algo not in ALGORITHM_NAMES:
+        raise UsageError(f"algo must be one of {', '.join(ALGORITHM_NAMES)}; got {algo!r}")
+    config = make_config(algo, preset=not args.no_preset, **overrides)
+    agent = Agent.create(config, allow_import=args.allow_import)
+    out = Path(args.out or f"runs/{config.env_id.replace(':', '_')}-{config.algo}-s{config.seed}")
+    return agent, RunFolder.new(out, LOG_FIELDS, overwrite=args.overwrite)
 
 
 def _train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    try:
-        agent, out = _make_agent(args)
-    except (ValueError, FileNotFoundError, gymnasium.error.Error) as exc:
-        raise UsageError(str(exc)) from None
+    agent, run = _prepare(args)
     cfg = agent.config
     start_steps = agent.steps
     bar = tqdm(total=cfg.total_steps, initial=start_steps, unit="step", disable=args.quiet,
                dynamic_ncols=True, file=sys.stderr)
-    first_solved: list[int] = []
-
-    threshold = _threshold(cfg)
 
     def progress(row: dict[str, Any]) -> None:
         bar.update(min(row["steps"], cfg.total_steps) - bar.n)
         bar.set_postfix(ret=f"{row['return_mean10']:.1f}", kl=f"{row['kl']:.4f}", refresh=False)
-        if not first_solved and row["return_mean10"] >= threshold:
-            first_solved.append(row["steps"])
 
     t0 = time.perf_counter()
-    rows = train(agent, out_dir=out, on_iteration=progress)
+    try:
+        rows = train(agent, run=run, on_iteration=progress)
+    finally:
+        bar.close()
     elapsed = time.perf_counter() - t0
-    bar.close()
+    out = run.path
     curve = plot_runs([out], out / "learning_curve.png", title=f"{cfg.algo.upper()} on {cfg.env_id}, seed {cfg.seed}")
     returns = agent.evaluate(10)
     steps = agent.steps - start_steps
@@ -145,25 +174,19 @@ def _train(args: argparse.Namespace) -> int:
         last = rows[-1]
         print(f"  last 10 training episodes: mean return {last['return_mean10']:.1f}; "
               f"KL {last['kl']:.4f}, entropy {last['entropy']:.3f}, explained variance {last['explained_variance']:.2f}")
+    threshold = _threshold(cfg.env_id)
     if threshold < float("inf"):
-        reached = f"after {first_solved[0]} steps" if first_solved else "not reached"
-        print(f"  mean return ≥ {threshold:g} (10 episodes): {reached}")
+        log = read_log(out)
+        reached = [s for s, r in zip(log["steps"], log["return_mean10"]) if r >= threshold]
+        print(f"  mean return ≥ {threshold:g} (10 episodes): "
+              + (f"first after {int(reached[0])} steps" if reached else "not reached"))
     print(f"  deterministic evaluation, 10 episodes: {returns.mean():.1f} ± {returns.std():.1f}")
     print(f"  run folder {out}: config.json, log.csv, checkpoint.npz, {curve.name}")
     return 0
 
 
-def _threshold(cfg: Config) -> float:
-    """The return at which gymnasium considers the task solved (inf when unset)."""
-    spec = gymnasium.spec(cfg.env_id)
-    return float(spec.reward_threshold) if spec.reward_threshold is not None else float("inf")
-
-
 def _evaluate(args: argparse.Namespace) -> int:
-    try:
-        agent = Agent.load(args.run_dir)
-    except (ValueError, FileNotFoundError, gymnasium.error.Error) as exc:
-        raise UsageError(str(exc)) from None
+    agent = Agent.load(args.run_dir, allow_import=args.allow_import)
     returns = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
     print(f"{agent.config.algo.upper()} on {agent.config.env_id} after {agent.steps} steps: "
           f"mean return {returns.mean():.2f} ± {returns.std():.2f} over {args.episodes} episodes "
@@ -172,25 +195,51 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    try:
-        out = plot_runs(args.run_dirs, args.out, y=args.y)
-    except (ValueError, FileNotFoundError) as exc:
-        raise UsageError(str(exc)) from None
-    print(f"wrote {out}")
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / "learning_curves.png"
+    elif out.suffix.lower() != ".png":
+        raise UsageError(f"--out {args.out}: give a .png file or an existing folder")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: folder {out.parent} does not exist")
+    if args.y not in LOG_FIELDS:
+        raise UsageError(f"--y {args.y!r} is not a log column; columns: {', '.join(LOG_FIELDS)}")
+    written = plot_runs(args.run_dirs, out, y=args.y)
+    print(f"wrote {written}")
     return 0
 
 
+def _config(args: argparse.Namespace) -> int:
+    rows = describe(args.algo)
+    width = max(len(name) for name, *_ in rows)
+    for name, default, help_text, source in rows:
+        print(f"{name:<{width}}  {default:<12}  {help_text}" + (f"  [{source}]" if source else ""))
+    return 0
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         args = _build_parser().parse_args(argv)
         tune_allocator()
-        return {"train": _train, "evaluate": _evaluate, "plot": _plot}[args.command](args)
-    except UsageError as exc:
-        print(f"python -m rl: error: {exc}", file=sys.stderr)
+        return {"train": _train, "evaluate": _evaluate, "plot": _plot, "config": _config}[args.command](args)
+    except (UsageError, ValueError, FileNotFoundError, CheckpointError, RunFolderError, gymnasium.error.Error) as exc:
+        print(f"python -m rl: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except NonFiniteData as exc:
+        print(f"python -m rl: training stopped: {_one_line(exc)}; the last checkpoint is kept", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("python -m rl: interrupted; the last checkpoint is kept", file=sys.stderr)
+        print("python -m rl: interrupted; the checkpoint of the last completed iteration is saved", file=sys.stderr)
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":

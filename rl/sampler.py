@@ -34,6 +34,10 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 
+class NonFiniteData(RuntimeError):
+    """An environment returned a non-finite observation or reward; the message names the env and step."""
+
+
 class ActingPolicy(Protocol):
     """What the sampler needs from a policy (``rl.policies.Policy`` has it)."""
 
@@ -282,6 +286,9 @@ class Sampler:
         next_raw = raw[1:].copy()
         for t, idx, final in finals:
             next_raw[t, idx] = final
+        # Checked before the normalizer sees the batch: one NaN would poison its mean for good.
+        self._check_finite("observation", next_raw.reshape(T, n, -1))
+        self._check_finite("reward", rewards.reshape(T, n, 1))
         self._obs = raw[T].copy()
         episode_returns, episode_lengths = self._episode_stats(rewards, terminated | truncated)
         if normalize is None:
@@ -301,6 +308,14 @@ class Sampler:
         if self.normalize_obs:
             self.obs_rms.update(raw[:T])
         return batch
+
+    def _check_finite(self, what: str, values: np.ndarray) -> None:
+        """Raise NonFiniteData at the first (step, env) whose ``values`` (T, n, k) are not all finite."""
+        bad = ~np.isfinite(values).all(axis=2)
+        if bad.any():
+            t, i = np.argwhere(bad)[0]
+            self._obs = None  # the environments' state is unusable; a new collect resets them
+            raise NonFiniteData(f"environment {i} returned a non-finite {what} at step {t + 1} of this batch")
 
     def _episode_stats(self, rewards: np.ndarray, done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Returns and lengths of the episodes ending in this batch, in (t, env) order.

@@ -1,0 +1,134 @@
+"""The training loop shared by every algorithm (Schulman et al. 2015, Algorithm 1, practical form):
+
+    for each iteration:
+        1. sample     n_envs × n_steps transitions with π_θ                      (Sampler)
+        2. estimate   advantages by GAE(γ, λ) with the current V_φ               (gae)
+        3. update     θ by the algorithm's surrogate and trustopt solver         (rl.updates)
+        4. fit        V_φ to the λ-returns                                       (rl.value)
+        5. log        one row: returns, KL, entropy, the update's diagnostics, timings
+
+The algorithms differ only in step 3. Each step is a function that takes what
+it uses and returns what it changes; :func:`train` threads the agent's fields
+through them and writes them back once per iteration.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .advantages import gae, standardize
+from .agent import Agent
+from .config import Config
+from .policies import ValueFunction
+from .problem import PolicyBatch
+from .runlog import RunFolder
+from .sampler import Batch, NonFiniteData, Sampler
+from .updates import DIAGNOSTICS, UPDATES
+from .value import fit_value_function
+
+__all__ = ["LOG_FIELDS", "train", "advantages_and_returns", "NonFiniteData"]
+
+#: Columns of a run's per-iteration log, in order.
+LOG_FIELDS = (
+    "iteration", "steps", "return_mean10", "episode_length_mean", "episodes",
+    *DIAGNOSTICS, "explained_variance", "vf_loss", "time_sample", "time_update", "steps_per_second",
+)
+
+
+def advantages_and_returns(batch: Batch, value_function: ValueFunction, phi: np.ndarray,
+                           config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2: (advantages (N,), λ-returns (N,), V(s) (N,)) flattened over time and environments."""
+    values = value_function.predict_np(phi, batch.obs)
+    next_values = value_function.predict_np(phi, batch.next_obs)
+    adv, returns = gae(batch.rewards, values, next_values, batch.terminated, batch.truncated,
+                       config.gamma, config.lam)
+    return adv.reshape(-1), returns.reshape(-1), values.reshape(-1)
+
+
+def _explained_variance(returns: np.ndarray, values: np.ndarray) -> float:
+    var = float(np.var(returns))
+    return 1.0 - float(np.var(returns - values)) / var if var > 0 else float("nan")
+
+
+def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[[dict[str, Any]], Any] | None = None,
+          checkpoint_every: int = 1) -> list[dict[str, Any]]:
+    """Train ``agent`` until it has taken ``agent.config.total_steps`` environment steps.
+
+    With ``run``, every iteration appends its row to the run's log and then
+    (every ``checkpoint_every`` iterations, and at the end or on an interrupt)
+    writes the checkpoint. ``on_iteration`` receives each row; returning True
+    ends training early. Returns the rows of this call. BLAS runs on one
+    thread (faster on these small matrices, and results do not depend on the
+    thread count). Non-finite observations or rewards raise
+    :class:`NonFiniteData` naming the environment and step; the last
+    checkpoint is kept.
+    """
+    cfg = agent.config
+    update = UPDATES[cfg.algo]
+    rows: list[dict[str, Any]] = []
+    # A resumed run reseeds its environments so it does not replay episodes.
+    sampler = Sampler(cfg.env_id, n_envs=cfg.n_envs, n_steps=cfg.n_steps, seed=cfg.seed + 7919 * agent.iteration,
+                      vectorization_mode=cfg.vectorization, normalize_obs=agent.normalizes, clip_obs=cfg.clip_obs,
+                      env_kwargs=cfg.env_kwargs)
+    sampler.obs_rms = agent.obs_rms
+    recent_returns: list[float] = []
+    recent_lengths: list[float] = []
+    saved_iteration = agent.iteration
+    try:
+        with threadpool_limits(limits=1):
+            if run is not None and agent.iteration == 0:
+                agent.save(run.path)
+            while agent.steps < cfg.total_steps:
+                t0 = time.perf_counter()
+                batch = sampler.collect(agent.policy, agent.theta, agent.rng)
+                t1 = time.perf_counter()
+                adv, returns, values = advantages_and_returns(batch, agent.value_function, agent.phi, cfg)
+                obs = batch.obs.reshape(batch.size, -1)
+                actions = batch.actions.reshape(batch.size, *batch.actions.shape[2:])
+                policy_batch = PolicyBatch(agent.policy, agent.theta, obs, actions,
+                                           standardize(adv) if cfg.normalize_advantages else adv)
+                theta, algo_state, diag = update.update(policy_batch, agent.theta, agent.algo_state, cfg, agent.rng)
+                phi, vf_loss = fit_value_function(agent.value_function, agent.phi, obs, returns, cfg, agent.rng)
+                t2 = time.perf_counter()
+                agent.theta, agent.algo_state, agent.phi = theta, algo_state, phi
+                agent.obs_rms = sampler.obs_rms
+                agent.steps += batch.size
+                agent.iteration += 1
+                recent_returns = (recent_returns + batch.episode_returns.tolist())[-10:]
+                recent_lengths = (recent_lengths + batch.episode_lengths.tolist())[-10:]
+                row = {
+                    "iteration": agent.iteration,
+                    "steps": agent.steps,
+                    "return_mean10": float(np.mean(recent_returns)) if recent_returns else math.nan,
+                    "episode_length_mean": float(np.mean(recent_lengths)) if recent_lengths else math.nan,
+                    "episodes": int(batch.episode_returns.size),
+                    **diag,
+                    "explained_variance": _explained_variance(returns, values),
+                    "vf_loss": vf_loss,
+                    "time_sample": t1 - t0,
+                    "time_update": t2 - t1,
+                    "steps_per_second": batch.size / (t2 - t0),
+                }
+                rows.append(row)
+                if run is not None:
+                    run.append(row)
+                    if agent.iteration % checkpoint_every == 0:
+                        agent.save(run.path)
+                        saved_iteration = agent.iteration
+                if on_iteration is not None and on_iteration(row):
+                    break
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM: the agent holds the last completed iteration, which the log has too.
+        if run is not None and saved_iteration != agent.iteration:
+            agent.save(run.path)
+        raise
+    finally:
+        sampler.close()
+    if run is not None and saved_iteration != agent.iteration:
+        agent.save(run.path)
+    return rows

@@ -1,0 +1,68 @@
+import json
+
+import pytest
+
+from rl.config import ALGO_DEFAULTS, ALGORITHM_NAMES, Config, describe, make_config, parse_value
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"algo": "sac"}, "algo"), ({"max_kl": 0.0}, "max_kl"), ({"gamma": 1.5}, "gamma"),
+     ({"n_envs": 0}, "n_envs"), ({"backtrack_factor": 1.0}, "backtrack_factor"),
+     ({"normalize_obs": "no"}, "normalize_obs"), ({"hidden": [True]}, "hidden"),
+     ({"cg_damping": float("inf")}, "cg_damping"), ({"log_std_init": float("nan")}, "log_std_init"),
+     ({"vf_l2": float("inf")}, "vf_l2"), ({"accept_ratio": -5}, "accept_ratio"), ({"seed": -1}, "seed"),
+     ({"env_kwargs": 5}, "env_kwargs"), ({"clip_range": 0.0}, "clip_range")],
+)
+def test_config_validates_naming_the_field(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        Config(**kwargs)
+
+
+def test_from_dict_rejects_unknown_and_missing_keys():
+    with pytest.raises(ValueError, match="unknown"):
+        Config.from_dict({**Config().to_dict(), "max_kll": 0.1})
+    data = Config().to_dict()
+    del data["lam"]
+    with pytest.raises(ValueError, match="missing config keys \\['lam'\\]"):
+        Config.from_dict(data)
+
+
+def test_round_trip_through_json():
+    cfg = make_config("ppo", env_id="Pendulum-v1", hidden=[32, 16])
+    again = Config.from_dict(json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg and again.hidden == (32, 16)
+
+
+def test_algorithm_defaults_are_applied_under_user_values():
+    cfg = make_config("ppo", lam=0.9)
+    assert cfg.lam == 0.9 and cfg.n_steps == ALGO_DEFAULTS["ppo"]["n_steps"]
+    assert make_config("trpo").lam == 0.97
+    # the Pendulum preset applies unless switched off
+    assert make_config("trpo", env_id="Pendulum-v1").max_kl == 0.02
+    assert make_config("trpo", env_id="Pendulum-v1", preset=False).max_kl == 0.01
+
+
+@pytest.mark.parametrize("text, value", [("true", True), ("0.5", 0.5), ("[8, 8]", [8, 8]), ("null", None)])
+def test_parse_value_is_json(text, value):
+    assert parse_value("normalize_obs" if isinstance(value, bool) or value is None else
+                       ("hidden" if isinstance(value, list) else "max_kl"), text) == value
+
+
+def test_parse_value_is_strict():
+    assert parse_value("activation", "relu") == "relu"  # a bare string for a string field
+    with pytest.raises(ValueError, match="normalize_obs"):
+        parse_value("normalize_obs", "no")
+    with pytest.raises(ValueError, match="unknown config field"):
+        parse_value("nonsense", "1")
+
+
+def test_describe_lists_each_algorithms_fields_with_defaults_and_sources():
+    for algo in ALGORITHM_NAMES:
+        rows = {name: (default, source) for name, default, _, source in describe(algo)}
+        assert rows["algo"][0] == json.dumps(algo)
+        assert ("clip_range" in rows) == (algo == "ppo")
+        assert ("max_kl" in rows) == (algo in ("trpo", "npg"))
+    ppo = {name: default for name, default, _, _ in describe("ppo")}
+    assert ppo["lam"] == "0.95" and ppo["policy_lr"] == "0.0003"
+    assert all(source for name, _, _, source in describe("ppo") if name in ("clip_range", "policy_epochs", "lam"))

@@ -1,0 +1,104 @@
+"""Each algorithm's policy update, and each solving CartPole within its measured budget."""
+
+import numpy as np
+import pytest
+
+from rl.agent import Agent
+from rl.config import ALGORITHM_NAMES, make_config
+from rl.loop import train
+from rl.problem import PolicyBatch
+from rl.updates import DIAGNOSTICS, UPDATES
+
+#: Steps within which each algorithm's defaults reach a 10-episode mean of 475 on
+#: CartPole-v1 (seed 0): measured budgets, see benchmarks/rl.py for 5 seeds.
+BUDGETS = {"trpo": 100_000, "npg": 150_000, "ppo": 100_000, "ppo-penalty": 200_000, "vpg": 300_000}
+
+
+def test_every_algorithm_is_one_entry():
+    assert tuple(UPDATES) == ALGORITHM_NAMES
+    for name, entry in UPDATES.items():
+        assert entry.name == name and entry.summary
+
+
+@pytest.mark.parametrize("algo", ALGORITHM_NAMES)
+def test_same_seed_gives_identical_learning_curve(algo):
+    def curve(seed):
+        agent = Agent.create(make_config(algo, total_steps=4096, seed=seed, n_steps=128))
+        rows = train(agent)
+        return [(r["steps"], r["return_mean10"], r["kl"], r["vf_loss"]) for r in rows], agent.theta
+
+    (a, theta_a), (b, theta_b), (c, _) = curve(7), curve(7), curve(8)
+    assert a == b
+    np.testing.assert_array_equal(theta_a, theta_b)
+    assert a != c
+
+
+@pytest.mark.parametrize("algo", ALGORITHM_NAMES)
+def test_solves_cartpole_within_its_budget(algo):
+    agent = Agent.create(make_config(algo, total_steps=BUDGETS[algo], seed=0))
+    rows = train(agent, on_iteration=lambda row: row["return_mean10"] >= 475)
+    assert rows[-1]["return_mean10"] >= 475, (algo, [round(r["return_mean10"]) for r in rows[-5:]])
+    assert set(rows[-1]) >= {"kl", "entropy", "step_status"}
+    assert set(rows[-1]) - {"kl", "entropy", "step_status"} <= set(DIAGNOSTICS) | {
+        "iteration", "steps", "return_mean10", "episode_length_mean", "episodes", "explained_variance", "vf_loss",
+        "time_sample", "time_update", "steps_per_second"}
+
+
+@pytest.mark.parametrize("algo", ["trpo", "npg"])
+def test_policy_steps_respect_the_trust_region(algo):
+    agent = Agent.create(make_config(algo, total_steps=8192, seed=1))
+    rows = train(agent)
+    kls = np.array([r["kl"] for r in rows])
+    if algo == "trpo":
+        # the line search only accepts steps with mean KL ≤ δ and an improved surrogate
+        assert np.all(kls <= agent.config.max_kl * (1 + 1e-9))
+        accepted = [r for r in rows if r["step_status"] == "STEP_ACCEPTED"]
+        assert all(r["actual_improvement"] > 0 for r in accepted)
+        assert len(accepted) >= len(rows) - 1
+    else:
+        # no line search: the KL reached is near δ (the quadratic model's value), not bounded by it
+        assert np.median(kls) == pytest.approx(agent.config.max_kl, rel=0.5)
+
+
+def _cartpole_batch(seed=0, n=512):
+    agent = Agent.create(make_config("ppo", seed=seed))
+    rng = np.random.default_rng(seed)
+    obs = rng.standard_normal((n, 4))
+    actions, _ = agent.policy.act(agent.theta, obs, rng)
+    adv = rng.standard_normal(n)
+    return agent, PolicyBatch(agent.policy, agent.theta, obs, actions, adv)
+
+
+@pytest.mark.parametrize("lr, direction", [(3e-2, "up"), (1e-6, "down"), (None, "same")])
+def test_ppo_penalty_beta_follows_the_papers_rule(lr, direction):
+    agent, batch = _cartpole_batch()
+    cfg = make_config("ppo-penalty", policy_lr=lr or 1e-3, policy_epochs=2)
+    update = UPDATES["ppo-penalty"].update
+    beta = 4.0
+    if direction == "same":
+        # measure the KL this update reaches and put d_targ where that KL is inside the band
+        _, _, diag = update(batch, agent.theta, {"beta": np.asarray(beta)}, cfg, np.random.default_rng(0))
+        cfg = make_config("ppo-penalty", policy_lr=1e-3, policy_epochs=2, kl_target=diag["kl"])
+    theta, state, diag = update(batch, agent.theta, {"beta": np.asarray(beta)}, cfg, np.random.default_rng(0))
+    kl, d_targ, new_beta = diag["kl"], cfg.kl_target, float(state["beta"])
+    assert diag["beta"] == beta
+    if direction == "up":
+        assert kl > 1.5 * d_targ and new_beta == 2 * beta
+    elif direction == "down":
+        assert kl < d_targ / 1.5 and new_beta == beta / 2
+    else:
+        assert d_targ / 1.5 <= kl <= 1.5 * d_targ and new_beta == beta
+
+
+def test_ppo_reports_clip_fraction_and_stops_early_at_the_target_kl():
+    agent, batch = _cartpole_batch()
+    state = UPDATES["ppo"].initial_state(agent.config, agent.policy.n_params)
+    cfg = make_config("ppo", policy_lr=1e-2, target_kl=1e-4)
+    theta, new_state, diag = UPDATES["ppo"].update(batch, agent.theta, state, cfg, np.random.default_rng(0))
+    assert diag["early_stop"] == 1 and diag["epochs"] < cfg.policy_epochs
+    assert diag["approx_kl"] > 1.5 * 1e-4
+    assert 0.0 <= diag["clip_fraction"] <= 1.0
+    assert float(new_state["adam_t"]) > 0 and np.any(new_state["adam_v"] > 0)
+    cfg = make_config("ppo", policy_lr=1e-2)
+    _, _, full = UPDATES["ppo"].update(batch, agent.theta, state, cfg, np.random.default_rng(0))
+    assert full["early_stop"] == 0 and full["epochs"] == cfg.policy_epochs and full["clip_fraction"] > 0
