@@ -5,48 +5,62 @@ means majorize–minimize. Every solver takes flat float64 vectors and returns
 a :class:`Result`.
 """
 
+from .adaptive_bound import AdaptiveBound
 from .cg import CGResult, CGStatus, conjugate_gradient
-from .constrained import AdaptiveBound, DivergenceTrustRegion, NaturalGradient, PenaltyMethod, adapt_penalty
 from .divergence import Divergence
-from .first_order import Adam, GradientDescent, MeanObjective
+from .divergence_problem import DivergenceProblem, DivergenceStep, FunAndDivergence, PenaltyStep, Trial
+from .divergence_search import ScaledStep, backtrack_feasible, scale_fixed, scale_to_bound
+from .first_order import Adam, AdamState, FirstOrderReport, GradientDescent, MeanObjective
 from .lbfgs import LBFGS
 from .linesearch import LineSearchResult, armijo_backtracking, backtrack, strong_wolfe
 from .minimize import available_methods, minimize, register_method
 from .mm import MM, QuadraticUpperBound, Surrogate
+from .natural_direction import NaturalDirection, natural_direction
+from .natural_gradient import DivergenceTrustRegion, NaturalGradient
 from .objective import Objective, as_flat_vector, as_objective
+from .penalty import PenaltyMethod, adapt_penalty
 from .radius import RadiusRule
 from .result import History, Result, Solver, Status
 from .subproblems import CauchyPoint, Dogleg, Exact, QuadraticModel, Steihaug, SubproblemStep
 from .trust_region import TrustRegion, trust_region_method
 
 __all__ = [
-    "MM",
     "Adam",
+    "AdamState",
     "AdaptiveBound",
     "CGResult",
     "CGStatus",
     "CauchyPoint",
     "Divergence",
+    "DivergenceProblem",
+    "DivergenceStep",
     "DivergenceTrustRegion",
     "Dogleg",
     "Exact",
+    "FirstOrderReport",
+    "FunAndDivergence",
     "GradientDescent",
     "History",
     "LBFGS",
     "LineSearchResult",
+    "MM",
     "MeanObjective",
+    "NaturalDirection",
     "NaturalGradient",
     "Objective",
     "PenaltyMethod",
+    "PenaltyStep",
     "QuadraticModel",
     "QuadraticUpperBound",
     "RadiusRule",
     "Result",
+    "ScaledStep",
     "Solver",
     "Status",
     "Steihaug",
     "SubproblemStep",
     "Surrogate",
+    "Trial",
     "TrustRegion",
     "adapt_penalty",
     "armijo_backtracking",
@@ -54,9 +68,13 @@ __all__ = [
     "as_objective",
     "available_methods",
     "backtrack",
+    "backtrack_feasible",
     "conjugate_gradient",
     "minimize",
+    "natural_direction",
     "register_method",
+    "scale_fixed",
+    "scale_to_bound",
     "strong_wolfe",
     "trust_region_method",
 ]

@@ -11,6 +11,11 @@ without it, an epoch is one full-batch step.
 ‖∇f‖∞ ≤ gtol; minibatch gradients are noisy, so there the epoch budget
 decides. A non-finite value or gradient ends the run with status NONFINITE
 and the last point at which everything was finite.
+
+Optionally each gradient is clipped to a global 2-norm before the update
+(``max_grad_norm``, as PPO implementations do), and Adam's moments can be
+carried from one run to the next (:class:`AdamState` in the result's
+:class:`FirstOrderReport`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import numpy as np
 from .objective import Objective, as_flat_vector
 from .result import Callback, History, Result, Status, check_callback_stop, counts_since
 
-__all__ = ["MeanObjective", "GradientDescent", "Adam"]
+__all__ = ["MeanObjective", "GradientDescent", "Adam", "AdamState", "FirstOrderReport"]
 
 
 class MeanObjective:
@@ -92,6 +97,29 @@ class MeanObjective:
         return Objective(lambda x: self._fun(x, self._all), value_and_grad=lambda x: self.value_and_grad(x))
 
 
+@dataclass(frozen=True)
+class AdamState:
+    """Adam's moments after t updates: m, v (flat, the shape of x) and t (for the bias correction).
+
+    Passing the ``state`` of one run's report to the next run continues the
+    same Adam iteration (PPO carries it across policy updates).
+    """
+
+    m: np.ndarray
+    v: np.ndarray
+    t: int
+
+
+@dataclass(frozen=True)
+class FirstOrderReport:
+    """Report of a first-order run: the optimizer state at the returned x (None for gradient
+    descent), the updates taken in this run and the epochs completed (full batch: steps)."""
+
+    state: AdamState | None
+    updates: int
+    epochs: int
+
+
 @dataclass(kw_only=True)
 class _FirstOrder:
     """The loop shared by first-order methods; subclasses supply the update rule."""
@@ -101,6 +129,7 @@ class _FirstOrder:
     batch_size: int | None = None
     seed: int | np.random.Generator = 0
     callback: Callback | None = None
+    max_grad_norm: float | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.maxiter, int) and self.maxiter >= 0):
@@ -111,21 +140,27 @@ class _FirstOrder:
             raise ValueError(f"batch_size must be an integer ≥ 1 or None; got {self.batch_size!r}")
         if not isinstance(self.seed, (int, np.random.Generator)):
             raise TypeError(f"seed must be an int or a numpy Generator; got {type(self.seed).__name__}")
+        if self.max_grad_norm is not None and not (
+            isinstance(self.max_grad_norm, (int, float)) and math.isfinite(self.max_grad_norm) and self.max_grad_norm > 0
+        ):
+            raise ValueError(f"max_grad_norm must be a positive finite number or None; got {self.max_grad_norm!r}")
 
     def _init_state(self, n: int) -> Any:
         raise NotImplementedError
 
-    def _step(self, state: Any, g: np.ndarray, t: int) -> np.ndarray:
-        """The update Δx for gradient g at update number t = 1, 2, …"""
+    def _step(self, state: Any, g: np.ndarray) -> tuple[np.ndarray, Any]:
+        """The update Δx for gradient g, and the state after it (never modified in place)."""
         raise NotImplementedError
 
-    def minimize(self, objective: Objective | MeanObjective, x0: Any) -> Result:
-        """Minimize ``objective`` from ``x0``.
+    def _clip(self, g: np.ndarray) -> np.ndarray:
+        """g scaled to global 2-norm ``max_grad_norm`` when longer (PPO's gradient clipping)."""
+        if self.max_grad_norm is None:
+            return g
+        norm = float(np.linalg.norm(g))
+        return g * (self.max_grad_norm / norm) if norm > self.max_grad_norm else g
 
-        With ``batch_size`` set, ``objective`` must be a :class:`MeanObjective`.
-        An int ``seed`` makes a fresh Generator per call (the same seed gives
-        the same run); a Generator is used as is and advances.
-        """
+    def _run(self, objective: Objective | MeanObjective, x0: Any, state: Any) -> Result:
+        """Minimize ``objective`` from ``x0``, the update rule starting from ``state``."""
         x = as_flat_vector(x0, "x0")
         minibatch = self.batch_size is not None
         if minibatch and not isinstance(objective, MeanObjective):
@@ -133,18 +168,19 @@ class _FirstOrder:
         rng = np.random.default_rng(self.seed) if isinstance(self.seed, int) else self.seed
         start = objective.counts()
         history = History()
-        state = self._init_state(x.size)
-        t = 0
+        if state is None:
+            state = self._init_state(x.size)
+        updates = 0
         f, g = math.nan, None
 
         def result(status: Status, nit: int, message: str = "") -> Result:
             return Result(x=x, fun=f, jac=g, nit=nit, **counts_since(objective, start), status=status,
-                          message=message, history=history)
+                          message=message, history=history, report=FirstOrderReport(state, updates, nit))
 
         if minibatch:
             assert isinstance(objective, MeanObjective) and self.batch_size is not None
             n, size = objective.n_data, self.batch_size
-            x_prev = x
+            x_prev, state_prev = x, state
             for epoch in range(1, self.maxiter + 1):
                 order = rng.permutation(n)
                 values = []
@@ -152,31 +188,35 @@ class _FirstOrder:
                     fb, gb = objective.value_and_grad(x, order[lo:lo + size])
                     if not (math.isfinite(fb) and np.all(np.isfinite(gb))):
                         # x_prev is the last point whose minibatch value and gradient were finite.
-                        x = x_prev
+                        x, state = x_prev, state_prev
+                        updates -= int(updates > 0)
                         f = objective.value(x)
                         return result(Status.NONFINITE, epoch - 1, "a minibatch value or gradient is not finite; "
                                       "returned the previous point")
-                    t += 1
-                    x_next = x + self._step(state, gb, t)
+                    dx, state_next = self._step(state, self._clip(gb))
+                    x_next = x + dx
                     if not np.all(np.isfinite(x_next)):
                         f = objective.value(x)
                         return result(Status.NONFINITE, epoch - 1, "the update overflowed")
-                    x_prev, x = x, x_next
+                    x_prev, state_prev, x, state = x, state, x_next, state_next
+                    updates += 1
                     values.append(fb)
-                history.append(fun=float(np.mean(values)), updates=t)
+                history.append(fun=float(np.mean(values)), updates=updates)
                 if check_callback_stop(self.callback, result(Status.IN_PROGRESS, epoch)):
                     f = objective.value(x)
                     return result(Status.CALLBACK, epoch)
             f = objective.value(x)
             return result(Status.MAXITER if math.isfinite(f) else Status.NONFINITE, self.maxiter)
 
+        x_prev, state_prev = x, state
         for k in range(self.maxiter + 1):
             f_k, g_k = objective.value_and_grad(x)
             if not (math.isfinite(f_k) and np.all(np.isfinite(g_k))):
                 if g is None:
                     f = f_k
                     return result(Status.NONFINITE, 0, "f or its gradient is not finite at x0")
-                x = x_prev
+                x, state = x_prev, state_prev
+                updates -= 1
                 return result(Status.NONFINITE, k - 1, "f or its gradient is not finite; returned the previous point")
             f, g = f_k, g_k
             gnorm = float(np.max(np.abs(g)))
@@ -187,11 +227,12 @@ class _FirstOrder:
                 return result(Status.GTOL, k)
             if k == self.maxiter:
                 break
-            t += 1
-            x_prev, x = x, x + self._step(state, g, t)
-            if not np.all(np.isfinite(x)):
-                x = x_prev
+            dx, state_next = self._step(state, self._clip(g))
+            x_next = x + dx
+            if not np.all(np.isfinite(x_next)):
                 return result(Status.NONFINITE, k, "the update overflowed; returned the previous point")
+            x_prev, state_prev, x, state = x, state, x_next, state_next
+            updates += 1
         return result(Status.MAXITER, self.maxiter)
 
 
@@ -207,7 +248,12 @@ class GradientDescent(_FirstOrder):
     gtol : full batch, stop when ‖∇f‖∞ ≤ gtol. Default 1e-5 (as ``LBFGS``).
     batch_size : minibatch size; None (default) is full batch.
     seed : int or ``numpy.random.Generator`` for the minibatch order. Default 0.
-    callback : called after every epoch with the intermediate Result.
+    callback : called after every epoch with the intermediate Result;
+        returning True stops the run (status CALLBACK) at the point after
+        that epoch.
+    max_grad_norm : clip each (minibatch) gradient to this global 2-norm
+        before the update, g ← g·min(1, c/‖g‖₂). Default None (off); PPO
+        uses 0.5 (Stable-Baselines3 and CleanRL ``max_grad_norm``).
     """
 
     learning_rate: float
@@ -220,14 +266,19 @@ class GradientDescent(_FirstOrder):
     def _init_state(self, n: int) -> None:
         return None
 
-    def _step(self, state: None, g: np.ndarray, t: int) -> np.ndarray:
-        return -self.learning_rate * g
+    def _step(self, state: None, g: np.ndarray) -> tuple[np.ndarray, None]:
+        return -self.learning_rate * g, None
 
+    def minimize(self, objective: Objective | MeanObjective, x0: Any) -> Result:
+        """Minimize ``objective`` from ``x0``.
 
-@dataclass
-class _AdamState:
-    m: np.ndarray
-    v: np.ndarray
+        With ``batch_size`` set, ``objective`` must be a :class:`MeanObjective`.
+        An int ``seed`` makes a fresh Generator per call (the same seed gives
+        the same run); a Generator is used as is and advances. When the
+        callback stops the run, ``result.x`` is the point after the epoch at
+        which it stopped. ``result.report`` is a :class:`FirstOrderReport`.
+        """
+        return self._run(objective, x0, None)
 
 
 @dataclass(kw_only=True)
@@ -242,7 +293,8 @@ class Adam(_FirstOrder):
     learning_rate : lr. Default 1e-3 (Kingma & Ba 2015).
     beta1, beta2 : moment decay rates. Defaults 0.9 and 0.999 (Kingma & Ba 2015).
     eps : Default 1e-8 (Kingma & Ba 2015).
-    maxiter, gtol, batch_size, seed, callback : as in :class:`GradientDescent`.
+    maxiter, gtol, batch_size, seed, callback, max_grad_norm : as in
+        :class:`GradientDescent`.
     """
 
     learning_rate: float = 1e-3
@@ -261,12 +313,39 @@ class Adam(_FirstOrder):
         if not (math.isfinite(self.eps) and self.eps > 0):
             raise ValueError(f"eps must be positive and finite; got {self.eps!r}")
 
-    def _init_state(self, n: int) -> _AdamState:
-        return _AdamState(np.zeros(n), np.zeros(n))
+    def _init_state(self, n: int) -> AdamState:
+        return AdamState(np.zeros(n), np.zeros(n), 0)
 
-    def _step(self, state: _AdamState, g: np.ndarray, t: int) -> np.ndarray:
-        state.m = self.beta1 * state.m + (1.0 - self.beta1) * g
-        state.v = self.beta2 * state.v + (1.0 - self.beta2) * (g * g)
-        m_hat = state.m / (1.0 - self.beta1**t)
-        v_hat = state.v / (1.0 - self.beta2**t)
-        return -self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+    def _step(self, state: AdamState, g: np.ndarray) -> tuple[np.ndarray, AdamState]:
+        t = state.t + 1
+        m = self.beta1 * state.m + (1.0 - self.beta1) * g
+        v = self.beta2 * state.v + (1.0 - self.beta2) * (g * g)
+        m_hat = m / (1.0 - self.beta1**t)
+        v_hat = v / (1.0 - self.beta2**t)
+        return -self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps), AdamState(m, v, t)
+
+    def minimize(self, objective: Objective | MeanObjective, x0: Any, state: AdamState | None = None) -> Result:
+        """Minimize ``objective`` from ``x0``, continuing from ``state`` when given.
+
+        ``state``: the :class:`AdamState` of a previous run
+        (``result.report.state``); its arrays are copied, so the caller's
+        object is never changed. Default None: zero moments, t = 0. Two runs
+        carrying the state take the same iterates as one run of both budgets
+        (full batch; with minibatches, when the seed Generator is shared).
+        With ``batch_size`` set, ``objective`` must be a :class:`MeanObjective`.
+        An int ``seed`` makes a fresh Generator per call (the same seed gives
+        the same run). When the callback stops the run, ``result.x`` is the
+        point after the epoch at which it stopped (PPO's early stop on a
+        target KL). ``result.report`` is a :class:`FirstOrderReport`.
+        """
+        x = as_flat_vector(x0, "x0")
+        if state is not None:
+            if not isinstance(state, AdamState):
+                raise TypeError(f"state must be an AdamState or None; got {type(state).__name__}")
+            m, v = np.array(state.m, dtype=np.float64), np.array(state.v, dtype=np.float64)
+            if m.shape != x.shape or v.shape != x.shape:
+                raise ValueError(f"state.m and state.v must have shape {x.shape}; got {m.shape} and {v.shape}")
+            if not (isinstance(state.t, (int, np.integer)) and state.t >= 0):
+                raise ValueError(f"state.t must be an integer ≥ 0; got {state.t!r}")
+            state = AdamState(m, v, int(state.t))
+        return self._run(objective, x, state)

@@ -98,6 +98,10 @@ class Result:
     message : a sentence for people.
     history : per-iteration records (see :class:`History`).
     info : solver-specific extras (e.g. the final trust radius).
+    report : a solver's typed report of what it did (a frozen dataclass such
+        as :class:`~trustopt.divergence_problem.DivergenceStep`), or None for
+        solvers without one. Callers read it instead of ``history``, which
+        stays the table for plotting.
     """
 
     x: np.ndarray
@@ -111,6 +115,7 @@ class Result:
     message: str = ""
     history: History = field(default_factory=History)
     info: dict[str, Any] = field(default_factory=dict)
+    report: Any = None
 
     def __post_init__(self) -> None:
         if not self.message:
