@@ -92,6 +92,13 @@ class Categorical:
         logp = log_softmax(params)
         return logp[np.arange(logp.shape[0]), actions]
 
+    def log_prob_vjp(self, params: np.ndarray, actions: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Σ_i g_i ∇_logits log π(a_i) = g_i (onehot(a_i) − softmax_i), in plain numpy (N, n)."""
+        out = np.exp(log_softmax(params))
+        out *= -g[:, None]
+        out[np.arange(out.shape[0]), actions] += g
+        return out
+
     def entropy(self, params):
         """−Σ_a π(a) log π(a) per state. params: logits (N, n). Returns (N,)."""
         logp = log_softmax(params)
@@ -156,6 +163,18 @@ class DiagGaussian:
         mean, log_std = params[0], params[1]
         z = (actions - mean) * anp.exp(-log_std)
         return -0.5 * anp.sum(z * z, axis=1) - (anp.sum(log_std, axis=-1) + 0.5 * self.d * _LOG_2PI)
+
+    def log_prob_vjp(self, params, actions: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ_i g_i ∇ log N(a_i; μ_i, σ²) in plain numpy: (g_i z_i/σ per mean, Σ_i g_i (z_i² − 1) per log σ).
+
+        z = (a − μ)/σ; a per-state log-std (N, d) gets its rows unsummed.
+        """
+        mean, log_std = params[0], np.asarray(params[1])
+        inv_std = np.exp(-log_std)
+        z = (actions - mean) * inv_std
+        d_mean = g[:, None] * z * inv_std
+        d_log_std = g[:, None] * (z * z - 1.0)
+        return d_mean, (d_log_std.sum(axis=0) if log_std.ndim == 1 else d_log_std)
 
     def entropy(self, params):
         """Σ_j (log σ_j + ½ log(2πe)) per state. Returns (N,)."""

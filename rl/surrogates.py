@@ -27,13 +27,61 @@ import numpy as np
 
 __all__ = ["Surrogate", "ratio", "clipped_ratio", "log_prob", "clip_fraction"]
 
-#: (logp_new (N,), logp_old (N,), advantages (N,)) -> mean surrogate (scalar).
+#: (logp_new (N,), logp_old (N,), advantages (N,)) -> mean surrogate (scalar), with
+#: a ``value_and_grad`` method giving the value and its gradient in logp in plain numpy.
 Surrogate = Callable[[Any, np.ndarray, np.ndarray], Any]
 
 
-def ratio(logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
-    """mean[ exp(logp − logp_old) · A ]."""
-    return anp.mean(anp.exp(logp - logp_old) * adv)
+class _Surrogate:
+    """A surrogate: ``s(logp, logp_old, adv)`` (autograd-differentiable) and, in plain numpy,
+    ``s.value_and_grad(logp, logp_old, adv) -> (value, ∂value/∂logp)`` for the hot path."""
+
+    def __call__(self, logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+
+class _Ratio(_Surrogate):
+    def __call__(self, logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
+        return anp.mean(anp.exp(logp - logp_old) * adv)
+
+    def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
+        r_adv = np.exp(logp - logp_old) * adv
+        return float(np.mean(r_adv)), r_adv / adv.size
+
+
+class _ClippedRatio(_Surrogate):
+    def __init__(self, clip_range: float) -> None:
+        self.lo, self.hi = 1.0 - clip_range, 1.0 + clip_range
+
+    def __call__(self, logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
+        r = anp.exp(logp - logp_old)
+        return anp.mean(anp.minimum(r * adv, anp.clip(r, self.lo, self.hi) * adv))
+
+    def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
+        r = np.exp(logp - logp_old)
+        unclipped, clipped = r * adv, np.clip(r, self.lo, self.hi) * adv
+        # The min takes the unclipped term (gradient r·A) unless the clipped one is smaller,
+        # which happens only where r is outside [1−ε, 1+ε] (then the clipped term is constant).
+        grad = np.where(unclipped <= clipped, unclipped, 0.0) / adv.size
+        return float(np.mean(np.minimum(unclipped, clipped))), grad
+
+
+class _LogProb(_Surrogate):
+    def __call__(self, logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
+        return anp.mean(logp * adv)
+
+    def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
+        return float(np.mean(logp * adv)), adv / adv.size
+
+
+#: mean[ exp(logp − logp_old) · A ].
+ratio: Surrogate = _Ratio()
+
+#: mean[ logp · A ] (``logp_old`` unused: the vanilla policy gradient's surrogate).
+log_prob: Surrogate = _LogProb()
 
 
 def clipped_ratio(clip_range: float) -> Surrogate:
@@ -45,18 +93,7 @@ def clipped_ratio(clip_range: float) -> Surrogate:
     """
     if not 0.0 < clip_range < 1.0:
         raise ValueError(f"clip_range must lie in (0, 1); got {clip_range!r}")
-    lo, hi = 1.0 - clip_range, 1.0 + clip_range
-
-    def surrogate(logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
-        r = anp.exp(logp - logp_old)
-        return anp.mean(anp.minimum(r * adv, anp.clip(r, lo, hi) * adv))
-
-    return surrogate
-
-
-def log_prob(logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
-    """mean[ logp · A ] (``logp_old`` unused: the vanilla policy gradient's surrogate)."""
-    return anp.mean(logp * adv)
+    return _ClippedRatio(clip_range)
 
 
 def clip_fraction(logp: np.ndarray, logp_old: np.ndarray, clip_range: float) -> float:
