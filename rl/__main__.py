@@ -68,6 +68,9 @@ def _build_parser() -> _Parser:
     tr.add_argument("--env", default=None, help="gymnasium id, default CartPole-v1")
     tr.add_argument("--steps", type=_int_at_least(1), default=None, help="total environment steps (default 100000)")
     tr.add_argument("--seed", type=_int_at_least(0), default=None, help="default 0")
+    tr.add_argument("--eval-every", type=_int_at_least(0), default=None, metavar="STEPS",
+                    help="evaluate every STEPS environment steps (deterministic and stochastic, separate seeded envs); "
+                         "the best evaluated checkpoint is kept in RUN/best")
     tr.add_argument("--out", default=None, help="run folder (default runs/<env>-<algo>-s<seed>); never overwritten")
     tr.add_argument("--overwrite", action="store_true", help="move an existing --out folder aside instead of refusing")
     tr.add_argument("--resume", metavar="RUN_DIR", default=None,
@@ -122,7 +125,8 @@ def _threshold(env_id: str) -> float:
 def _prepare(args: argparse.Namespace) -> tuple[Agent, RunFolder]:
     overrides = _parse_sets(args.set)
     if args.resume:
-        if args.algo or args.env or args.seed is not None or overrides or args.no_preset or args.overwrite:
+        if (args.algo or args.env or args.seed is not None or overrides or args.no_preset or args.overwrite
+                or args.eval_every is not None):
             raise UsageError("--resume continues a run as configured; only --steps, --out and --allow-import may be given")
         agent = Agent.load(args.resume, allow_import=args.allow_import)
         if args.steps is not None:
@@ -132,7 +136,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Agent, RunFolder]:
                              f"(total {agent.config.total_steps}); pass --steps with a larger total")
         run = RunFolder.resume(args.resume, LOG_FIELDS, agent.iteration, out=args.out)
         return agent, run
-    flags = {"env_id": args.env, "total_steps": args.steps, "seed": args.seed}
+    flags = {"env_id": args.env, "total_steps": args.steps, "seed": args.seed, "eval_every": args.eval_every}
     overrides.update({k: v for k, v in flags.items() if v is not None})
     if "algo" in overrides and args.algo is not None:
         raise UsageError("give the algorithm once: --algo or --set algo=")
@@ -181,6 +185,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"  mean return ≥ {threshold:g} (10 episodes): "
               + (f"first after {int(reached[0])} steps" if reached else "not reached"))
     print(f"  deterministic evaluation, 10 episodes: {returns.mean():.1f} ± {returns.std():.1f}")
+    if cfg.eval_every:
+        print(f"  best evaluation during training: {agent.best_eval:.1f} (checkpoint in {out / 'best'})")
     print(f"  run folder {out}: config.json, log.csv, checkpoint.npz, {curve.name}")
     return 0
 

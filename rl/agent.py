@@ -88,7 +88,8 @@ class Agent:
 
     def __init__(self, config: Config, policy: Policy, value_function: ValueFunction, theta: np.ndarray,
                  phi: np.ndarray, obs_rms: RunningMeanStd, rng: np.random.Generator,
-                 algo_state: dict[str, np.ndarray], steps: int = 0, iteration: int = 0) -> None:
+                 algo_state: dict[str, np.ndarray], steps: int = 0, iteration: int = 0,
+                 best_eval: float = -np.inf) -> None:
         self.config = config
         self.policy = policy
         self.value_function = value_function
@@ -99,6 +100,7 @@ class Agent:
         self.algo_state = algo_state
         self.steps = steps
         self.iteration = iteration
+        self.best_eval = best_eval  # best deterministic evaluation return so far (−inf before any)
 
     @classmethod
     def create(cls, config: Config, *, allow_import: bool = False) -> Agent:
@@ -172,7 +174,7 @@ class Agent:
         """Write ``config.json`` and ``checkpoint.npz`` into ``folder`` atomically."""
         folder = Path(folder)
         state = {"steps": self.steps, "iteration": self.iteration, "rng": self.rng.bit_generator.state,
-                 "algo": self.config.algo}
+                 "algo": self.config.algo, "best_eval": self.best_eval if np.isfinite(self.best_eval) else None}
         buf = io.BytesIO()
         arrays = {f"algo_{k}": v for k, v in self.algo_state.items()}
         np.savez(buf, theta=self.theta, phi=self.phi, obs_mean=self.obs_rms.mean, obs_var=self.obs_rms.var,
@@ -241,4 +243,5 @@ class Agent:
             {"mean": arrays["obs_mean"], "var": arrays["obs_var"], "count": arrays["obs_count"]}
         )
         self.steps, self.iteration = int(state["steps"]), int(state["iteration"])
+        self.best_eval = -np.inf if state.get("best_eval") is None else float(state["best_eval"])
         self.rng.bit_generator.state = state["rng"]

@@ -105,6 +105,10 @@ class Config:
                                     "OpenAI baselines' TRPO")
     clip_obs: float = _f(10.0, "clip normalized observations to ±clip_obs", "baselines' VecNormalize")
     vectorization: str = _f("sync", "gymnasium vector env mode: sync or async", "sync: async measured slower on 2 cores")
+    # -- evaluation during training ------------------------------------------------
+    eval_every: int = _f(0, "evaluate every this many environment steps (0 = off); the best checkpoint is kept in best/",
+                         "evaluation on separate seeded envs with the normalization frozen, as SB3's EvalCallback")
+    eval_episodes: int = _f(10, "episodes per evaluation, deterministic and stochastic each", "SB3 EvalCallback's 5; 10 here")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -151,6 +155,8 @@ class Config:
             (self.vf_batch_size >= 1, "vf_batch_size", "≥ 1"),
             (positive(self.clip_obs), "clip_obs", "positive and finite"),
             (self.vectorization in ("sync", "async"), "vectorization", "'sync' or 'async'"),
+            (self.eval_every >= 0, "eval_every", "≥ 0 (0 = off)"),
+            (self.eval_episodes >= 1, "eval_episodes", "≥ 1"),
         ]
         for ok, name, what in checks:
             if not ok:

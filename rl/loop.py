@@ -37,7 +37,19 @@ __all__ = ["LOG_FIELDS", "train", "advantages_and_returns", "NonFiniteData"]
 LOG_FIELDS = (
     "iteration", "steps", "return_mean10", "episode_length_mean", "episodes",
     *DIAGNOSTICS, "explained_variance", "vf_loss", "time_sample", "time_update", "steps_per_second",
+    "eval_return", "eval_return_std", "eval_return_stochastic",
 )
+
+BEST = "best"
+
+
+def _evaluation(agent: Agent) -> dict[str, float]:
+    """Deterministic and stochastic returns on separate seeded envs, normalization frozen."""
+    n = agent.config.eval_episodes
+    det = agent.evaluate(n, deterministic=True)
+    stoch = agent.evaluate(n, deterministic=False, seed=agent.config.seed + 2_000_000)
+    return {"eval_return": float(det.mean()), "eval_return_std": float(det.std()),
+            "eval_return_stochastic": float(stoch.mean())}
 
 
 def advantages_and_returns(batch: Batch, value_function: ValueFunction, phi: np.ndarray,
@@ -114,6 +126,11 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                     "time_update": t2 - t1,
                     "steps_per_second": batch.size / (t2 - t0),
                 }
+                if cfg.eval_every and agent.steps // cfg.eval_every > (agent.steps - batch.size) // cfg.eval_every:
+                    row.update(_evaluation(agent))
+                    if run is not None and row["eval_return"] > agent.best_eval:
+                        agent.best_eval = row["eval_return"]
+                        agent.save(run.path / BEST)
                 rows.append(row)
                 if run is not None:
                     run.append(row)
