@@ -78,8 +78,8 @@ def test_penalty_method_reaches_the_band_when_beta_must_exceed_1e4(cases, beta):
         # absolute gtol, so there the estimate takes a few more solves.)
         assert res.report.outer_iterations == 2 and res.report.beta == pytest.approx(needed, rel=1e-3)
         assert D.value(res.x) == pytest.approx(delta / 1.5, rel=1e-3)
-    # The inner solution is the penalized minimizer −A⁻¹g/β.
-    np.testing.assert_allclose(res.x, -np.linalg.solve(A, g) / res.report.beta, rtol=1e-3)
+        # The inner solution is the penalized minimizer −A⁻¹g/β.
+        np.testing.assert_allclose(res.x, -np.linalg.solve(A, g) / res.report.beta, rtol=1e-3)
 
 
 def toy_ppo(n_data=64, n=3, seed=0):
