@@ -74,7 +74,7 @@ class PenaltyMethod:
     doublings. Once one β has given
     D > δ and another D below the band, the next β is their geometric mean
     (bisection in log β: the problem is deterministic and a factor 2 could
-    jump over the band forever). A β that overflows ends the run.
+    jump over the band forever). A β that overflows or underflows ends the run.
 
     Returns the last inner solution with D ≤ δ (status STEP_ACCEPTED; the
     message says whether D reached the band or ``max_outer`` ran out). When
@@ -191,8 +191,8 @@ class PenaltyMethod:
                     beta_k *= min(max(self.factor, estimate), MAX_BETA_GROWTH)
                 else:
                     beta_k *= max(min(1.0 / self.factor, estimate), 1.0 / MAX_BETA_GROWTH)
-            if not math.isfinite(beta_k):
-                status, message = Status.INFEASIBLE, "β overflowed"
+            if not (math.isfinite(beta_k) and beta_k > 0.0):
+                status, message = Status.INFEASIBLE, f"β = {beta_k} left the floating-point range"
                 break
             x_start = x
             point, fp, dp = feasible if feasible is not None else (x0, f0, 0.0)

@@ -182,3 +182,12 @@ def test_per_call_beta_is_checked():
     p = DivergenceProblem(Objective(lambda x: anp.sum(x)), Divergence.from_matrix(np.eye(2), x0))
     with pytest.raises(ValueError, match="beta"):
         PenaltyMethod().minimize(p, beta=-1.0)
+
+
+def test_beta_leaving_the_float_range_ends_the_run():
+    # f is constant: every inner solution stays at x₀ (D = 0, below any band), so β only shrinks.
+    x0 = np.zeros(2)
+    p = DivergenceProblem(Objective(lambda x: 0.0 * anp.sum(x) + 1.0), Divergence.from_matrix(np.eye(2), x0))
+    res = PenaltyMethod(max_outer=500).minimize(p)
+    assert "floating-point range" in res.message and res.report.outer_iterations < 500
+    assert res.status is Status.STEP_ACCEPTED and res.x.tobytes() == x0.tobytes() and res.report.feasible
