@@ -36,10 +36,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from autograd.scipy.special import logsumexp  # noqa: E402
 
-from trustopt.constrained import AdaptiveBound, DivergenceTrustRegion  # noqa: E402
+from trustopt.adaptive_bound import AdaptiveBound  # noqa: E402
 from trustopt.divergence import Divergence  # noqa: E402
+from trustopt.divergence_problem import DivergenceProblem  # noqa: E402
 from trustopt.first_order import GradientDescent  # noqa: E402
 from trustopt.lbfgs import LBFGS  # noqa: E402
+from trustopt.natural_gradient import DivergenceTrustRegion  # noqa: E402
 from trustopt.objective import Objective  # noqa: E402
 
 
@@ -90,8 +92,8 @@ def natural_gradient_path(nll: Any, kl: Any, x0: np.ndarray, iterations: int) ->
     for _ in range(iterations):
         anchor = x
         divergence = Divergence(lambda z, a=anchor: kl(a, z), anchor)
-        res = solver.minimize(f, divergence, max_divergence=bound.delta)
-        rows.append(dict(res.history.records[-1], status=res.status.name))
+        res = solver.minimize(DivergenceProblem(f, divergence), max_divergence=bound.delta)
+        rows.append(dict(res.report.row(), status=res.status.name))
         bound.update(res)
         x = res.x
         path.append(x)

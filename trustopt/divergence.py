@@ -1,6 +1,6 @@
 """A divergence D(x) ≥ 0 anchored at x₀, with its metric as a product.
 
-The constrained solvers in :mod:`trustopt.constrained` minimize f(x) subject
+The solvers of :class:`~trustopt.divergence_problem.DivergenceProblem` minimize f(x) subject
 to D(x) ≤ δ. They need D at trial points and the *metric*
 F = ∇²D(x₀), the Hessian of D at its anchor, only through products v ↦ F·v.
 Near the anchor D(x) ≈ ½(x − x₀)ᵀF(x − x₀), because D(x₀) = 0 and

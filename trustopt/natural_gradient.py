@@ -63,22 +63,35 @@ def _step(accepted: Trial, full: ScaledStep, delta: float, direction: NaturalDir
     )
 
 
-def _direction(evals: Evaluations, delta: float, cg_iters: int, cg_damping: float, cg_rtol: float,
-               history: History) -> NaturalDirection | Result:
-    """The natural direction at x₀, or the Result that ends the solve before any step."""
+def _begin(problem: DivergenceProblem, delta: float, cg_iters: int, cg_damping: float,
+           cg_rtol: float) -> tuple[Evaluations, np.ndarray, NaturalDirection] | Result:
+    """f(x₀), g = ∇f(x₀) and the natural direction, or the Result that ends the solve before any step."""
+    evals = Evaluations(problem)
     x0, f0, g0 = evals.x0, evals.f0, evals.g0
     assert g0 is not None
     if not evals.finite:
-        return evals.result(x0, f0, g0, 0, Status.NONFINITE, "f or its gradient is not finite at x0", history,
+        return evals.result(x0, f0, g0, 0, Status.NONFINITE, "f or its gradient is not finite at x0", History(),
                             _no_step(f0, delta, None))
     if not np.any(g0):
-        return evals.result(x0, f0, g0, 0, Status.GTOL, "the gradient is zero at x0", history, _no_step(f0, delta, None))
-    direction = natural_direction(evals.problem.divergence, g0, cg_iters, cg_damping, cg_rtol)
+        return evals.result(x0, f0, g0, 0, Status.GTOL, "the gradient is zero at x0", History(),
+                            _no_step(f0, delta, None))
+    direction = natural_direction(problem.divergence, g0, cg_iters, cg_damping, cg_rtol)
     if direction.failure is not None:
         status, message = direction.failure
-        return evals.result(x0, f0, g0, 0, status, message, history, _no_step(f0, delta, direction),
+        return evals.result(x0, f0, g0, 0, status, message, History(), _no_step(f0, delta, direction),
                             cg_status=direction.cg.status)
-    return direction
+    return evals, g0, direction
+
+
+def _finish(evals: Evaluations, direction: NaturalDirection, report: DivergenceStep, x: np.ndarray | None,
+            nit: int, status: Status, message: str) -> Result:
+    """The Result of a tried step (x None: x₀ returned), its report also the one History row."""
+    history = History()
+    history.append(**report.row())
+    if x is None:
+        return evals.result(evals.x0, evals.f0, evals.g0, nit, status, message, history, report,
+                            cg_status=direction.cg.status)
+    return evals.result(x, report.fun, None, nit, status, message, history, report, cg_status=direction.cg.status)
 
 
 @dataclass
@@ -138,25 +151,17 @@ class NaturalGradient:
         if max_divergence is not None and self.step_size is not None:
             raise ValueError("max_divergence cannot be given to a NaturalGradient built with step_size")
         delta = math.nan if self.step_size is not None else resolve_bound(self.max_divergence, max_divergence)
-        evals = Evaluations(problem)
-        history = History()
-        direction = _direction(evals, delta, self.cg_iters, self.cg_damping, self.cg_rtol, history)
-        if isinstance(direction, Result):
-            return direction
-        x0, f0, g0 = evals.x0, evals.f0, evals.g0
-        assert g0 is not None
+        begun = _begin(problem, delta, self.cg_iters, self.cg_damping, self.cg_rtol)
+        if isinstance(begun, Result):
+            return begun
+        evals, g0, direction = begun
         full = scale_fixed(direction, g0, self.step_size) if self.step_size is not None else \
             scale_to_bound(direction, g0, delta)
-        trial, x = evaluate_trial(evals.evaluate, x0, f0, full, 1.0)
-        info = {"cg_status": direction.cg.status}
+        trial, x = evaluate_trial(evals.evaluate, evals.x0, evals.f0, full, 1.0)
         if trial.rejected_by is not None:
-            report = _no_step(f0, delta, direction, (trial,))
-            history.append(**report.row())
-            return evals.result(x0, f0, g0, 0, Status.NONFINITE, "f or D is not finite at the natural step; returned x0",
-                                history, report, **info)
-        report = _step(trial, full, delta, direction, (trial,))
-        history.append(**report.row())
-        return evals.result(x, trial.fun, None, 1, Status.STEP_ACCEPTED, "", history, report, **info)
+            return _finish(evals, direction, _no_step(evals.f0, delta, direction, (trial,)), None, 0,
+                           Status.NONFINITE, "f or D is not finite at the natural step; returned x0")
+        return _finish(evals, direction, _step(trial, full, delta, direction, (trial,)), x, 1, Status.STEP_ACCEPTED, "")
 
 
 _WORDS = {"no_decrease": "f did not decrease", "divergence": "D > δ = {delta:.3g}",
@@ -221,17 +226,13 @@ class DivergenceTrustRegion:
         ``max_divergence``: δ for this call only (what :class:`AdaptiveBound` changes).
         """
         delta = resolve_bound(self.max_divergence, max_divergence)
-        evals = Evaluations(problem)
-        history = History()
-        direction = _direction(evals, delta, self.cg_iters, self.cg_damping, self.cg_rtol, history)
-        if isinstance(direction, Result):
-            return direction
-        x0, f0, g0 = evals.x0, evals.f0, evals.g0
-        assert g0 is not None
+        begun = _begin(problem, delta, self.cg_iters, self.cg_damping, self.cg_rtol)
+        if isinstance(begun, Result):
+            return begun
+        evals, g0, direction = begun
         full = scale_to_bound(direction, g0, delta)
-        x, trials = backtrack_feasible(evals.evaluate, x0, f0, full, delta, self.backtrack_factor,
+        x, trials = backtrack_feasible(evals.evaluate, evals.x0, evals.f0, full, delta, self.backtrack_factor,
                                        self.backtrack_iters, self.accept_ratio)
-        info = {"cg_status": direction.cg.status}
         if x is None:
             counts = Counter(t.rejected_by for t in trials)
             if counts["divergence"] == len(trials):
@@ -244,10 +245,6 @@ class DivergenceTrustRegion:
                 _WORDS[r].format(delta=delta, accept_ratio=self.accept_ratio) + f" at {c}"
                 for r, c in counts.items() if r is not None
             )
-            report = _no_step(f0, delta, direction, trials)
-            history.append(**report.row())
-            return evals.result(x0, f0, g0, 1, status, f"no step accepted in {len(trials)} trials; returned x0 ({reasons})",
-                                history, report, **info)
-        report = _step(trials[-1], full, delta, direction, trials)
-        history.append(**report.row())
-        return evals.result(x, report.fun, None, 1, Status.STEP_ACCEPTED, "", history, report, **info)
+            return _finish(evals, direction, _no_step(evals.f0, delta, direction, trials), None, 1, status,
+                           f"no step accepted in {len(trials)} trials; returned x0 ({reasons})")
+        return _finish(evals, direction, _step(trials[-1], full, delta, direction, trials), x, 1, Status.STEP_ACCEPTED, "")

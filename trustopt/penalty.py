@@ -32,9 +32,9 @@ from .result import Callback, History, Result, Solver, Status, check_callback_st
 
 __all__ = ["PenaltyMethod", "adapt_penalty"]
 
-#: Largest factor by which β grows between two inner solves of one call: a guard against
-#: an estimate sqrt(D/target) blown up by a wild inner solution (1e6 still covers
-#: twelve orders of magnitude of D in one jump).
+#: Largest factor by which β grows or shrinks between two inner solves of one call: a
+#: guard against an estimate sqrt(D/target) blown up (or zeroed) by a wild inner solution;
+#: 1e6 still covers twelve orders of magnitude of D in one jump.
 MAX_BETA_GROWTH = 1e6
 
 
@@ -64,14 +64,17 @@ class PenaltyMethod:
     inner solve is ``report.next_beta``, the β to carry to the next call.
 
     Within one call the β of the next inner solve is chosen faster than the
-    rule: while D > δ and no β has yet given D below the band, β grows by
-    max(factor, sqrt(D / (δ/tolerance))) — the factor that puts D at the
-    band's (geometric) centre if D ∝ 1/β², as for a quadratic model — capped
-    at ``MAX_BETA_GROWTH`` = 1e6 per solve; so a problem needing β = 10⁵ from
-    β = 1 is not stopped by ``max_outer`` doublings. Once one β has given
+    rule: until β is bracketed, it is multiplied by e = sqrt(D / (δ/tolerance))
+    — the factor that puts D at the band's (geometric) centre if D ∝ 1/β², as
+    for a quadratic model — but by at least ``factor`` when D > δ and at most
+    1/``factor`` when D is below the band (never slower than the rule), and
+    by no more than ``MAX_BETA_GROWTH`` = 1e6 either way (the safeguard
+    against a wild estimate, e.g. D = 0 when the inner solver did not move);
+    so a problem needing β = 10⁵ from β = 1 is not stopped by ``max_outer``
+    doublings. Once one β has given
     D > δ and another D below the band, the next β is their geometric mean
     (bisection in log β: the problem is deterministic and a factor 2 could
-    jump over the band forever). A β that overflows ends the run.
+    jump over the band forever). A β that overflows or underflows ends the run.
 
     Returns the last inner solution with D ≤ δ (status STEP_ACCEPTED; the
     message says whether D reached the band or ``max_outer`` ran out). When
@@ -181,12 +184,15 @@ class PenaltyMethod:
                 too_large = min(too_large, beta_k)
             if too_small > 0.0 and too_large < math.inf:
                 beta_k = math.sqrt(too_small * too_large)
-            elif next_beta > beta_k:
-                beta_k *= min(max(self.factor, math.sqrt(d / target)), MAX_BETA_GROWTH)
             else:
-                beta_k = next_beta
-            if not math.isfinite(beta_k):
-                status, message = Status.INFEASIBLE, "β overflowed"
+                # D ∝ 1/β² puts D at the target for β·sqrt(D/target); never slower than the rule.
+                estimate = math.sqrt(d / target)
+                if next_beta > beta_k:
+                    beta_k *= min(max(self.factor, estimate), MAX_BETA_GROWTH)
+                else:
+                    beta_k *= max(min(1.0 / self.factor, estimate), 1.0 / MAX_BETA_GROWTH)
+            if not (math.isfinite(beta_k) and beta_k > 0.0):
+                status, message = Status.INFEASIBLE, f"β = {beta_k} left the floating-point range"
                 break
             x_start = x
             point, fp, dp = feasible if feasible is not None else (x0, f0, 0.0)

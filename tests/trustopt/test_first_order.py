@@ -2,7 +2,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from trustopt.first_order import Adam, GradientDescent, MeanObjective
+from trustopt.first_order import Adam, AdamState, GradientDescent, MeanObjective
 from trustopt.objective import Objective
 from trustopt.result import Status
 
@@ -139,3 +139,87 @@ def test_invalid_parameters_are_named(make, match):
 def test_minibatch_needs_a_mean_objective():
     with pytest.raises(TypeError, match="MeanObjective"):
         Adam(batch_size=4).minimize(Objective(lambda x: anp.sum(x**2)), np.zeros(2))
+
+
+# --- gradient clipping, carried Adam state, early stop -------------------------
+
+def test_clipping_leaves_a_small_gradient_and_scales_a_large_one_to_the_norm():
+    # One gradient-descent step on f = gᵀx moves by −η·clip(g).
+    small, large = np.array([0.3, -0.2]), np.array([30.0, -40.0])  # norms ≈ 0.36 and 50
+    for g, expected in [(small, small), (large, large * (0.5 / 50.0))]:
+        f = Objective(lambda x, g=g: anp.dot(g, x))
+        res = GradientDescent(learning_rate=1.0, maxiter=1, gtol=0.0, max_grad_norm=0.5).minimize(f, np.zeros(2))
+        np.testing.assert_allclose(res.x, -expected, rtol=1e-15)
+    assert np.linalg.norm(large * (0.5 / 50.0)) == pytest.approx(0.5)
+    # Minibatch: every step of Adam with clipping equals the unclipped run when all gradients are small.
+    mean, _, _ = least_squares()
+    plain = Adam(learning_rate=0.01, batch_size=30, maxiter=3).minimize(mean, np.zeros(4))
+    loose = Adam(learning_rate=0.01, batch_size=30, maxiter=3, max_grad_norm=1e9).minimize(mean, np.zeros(4))
+    assert plain.x.tobytes() == loose.x.tobytes()
+    tight = Adam(learning_rate=0.01, batch_size=30, maxiter=3, max_grad_norm=1e-3).minimize(mean, np.zeros(4))
+    assert tight.x.tobytes() != plain.x.tobytes()
+
+
+def test_gradient_descent_with_clipping_is_normalized_descent_far_away():
+    # Far from the minimum of ½‖x‖², the clipped step is η·c along −x/‖x‖.
+    f = Objective(lambda x: 0.5 * anp.sum(x**2))
+    x0 = np.array([300.0, 400.0])
+    res = GradientDescent(learning_rate=0.1, maxiter=4, gtol=0.0, max_grad_norm=2.0).minimize(f, x0)
+    np.testing.assert_allclose(res.x, x0 * (1 - 4 * 0.1 * 2.0 / 500.0), rtol=1e-12)
+
+
+def test_two_adam_calls_carrying_state_equal_one_call_of_twice_the_epochs():
+    rng = np.random.default_rng(2)
+    Q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    A, b = (Q * [1.0, 3.0, 10.0, 30.0]) @ Q.T, rng.standard_normal(4)
+    f = Objective(lambda x: 0.5 * anp.dot(x, anp.dot(A, x)) - anp.dot(b, x))
+    adam = Adam(learning_rate=0.05, maxiter=7, gtol=0.0)
+    first = adam.minimize(f, np.ones(4))
+    state = first.report.state
+    m_before = state.m.copy()
+    second = adam.minimize(f, first.x, state=state)
+    once = Adam(learning_rate=0.05, maxiter=14, gtol=0.0).minimize(f, np.ones(4))
+    assert second.x.tobytes() == once.x.tobytes()
+    assert second.report.state.t == once.report.state.t == 14 and second.report.updates == 7
+    assert second.report.state.m.tobytes() == once.report.state.m.tobytes()
+    assert second.report.state.v.tobytes() == once.report.state.v.tobytes()
+    # The caller's state is untouched; a fresh start differs (bias correction restarts at t = 1).
+    assert state.m.tobytes() == m_before.tobytes() and state.t == 7
+    assert adam.minimize(f, first.x).x.tobytes() != second.x.tobytes()
+
+
+def test_minibatch_adam_same_seed_same_run_and_report():
+    mean, _, _ = least_squares()
+    a = Adam(learning_rate=0.01, batch_size=32, maxiter=3, seed=5).minimize(mean, np.zeros(4))
+    b = Adam(learning_rate=0.01, batch_size=32, maxiter=3, seed=5).minimize(mean, np.zeros(4))
+    assert a.x.tobytes() == b.x.tobytes()
+    # 120 data in batches of 32: four updates an epoch.
+    assert (a.report.updates, a.report.epochs, a.report.state.t) == (12, 3, 12)
+    assert GradientDescent(learning_rate=0.1, batch_size=32, maxiter=2).minimize(mean, np.zeros(4)).report.state is None
+
+
+def test_invalid_state_and_clipping_norm():
+    f = Objective(lambda x: anp.sum(x**2))
+    with pytest.raises(ValueError, match="max_grad_norm"):
+        Adam(max_grad_norm=0.0)
+    with pytest.raises(ValueError, match="state"):
+        Adam().minimize(f, np.zeros(2), state=AdamState(np.zeros(3), np.zeros(3), 0))
+    with pytest.raises(TypeError, match="state"):
+        Adam().minimize(f, np.zeros(2), state=(np.zeros(2), np.zeros(2), 0))
+
+
+def test_callback_stop_returns_the_point_after_that_epoch():
+    # PPO's early stop on a target KL: stop after epoch 2 and keep that epoch's point.
+    mean, _, _ = least_squares()
+    points = []
+
+    def stop_after_two(r):
+        points.append(r.x.copy())
+        return len(points) == 2
+
+    res = Adam(learning_rate=0.01, batch_size=40, maxiter=10, seed=3, callback=stop_after_two).minimize(mean, np.zeros(4))
+    assert res.status is Status.CALLBACK and res.nit == 2 and res.report.epochs == 2
+    assert res.x.tobytes() == points[-1].tobytes()
+    two = Adam(learning_rate=0.01, batch_size=40, maxiter=2, seed=3).minimize(mean, np.zeros(4))
+    assert res.x.tobytes() == two.x.tobytes()
+    assert res.fun == mean.value(res.x)
