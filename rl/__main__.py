@@ -14,6 +14,7 @@ code 1, its last checkpoint kept.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -89,6 +90,9 @@ def _build_parser() -> _Parser:
     ev.add_argument("--stochastic", action="store_true", help="sample actions instead of taking the mode")
     ev.add_argument("--seed", type=_int_at_least(0), default=None)
     ev.add_argument("--allow-import", action="store_true", help="as for train")
+    ev.add_argument("--record", metavar="DIR", default=None,
+                    help="also write one deterministic episode as an animated GIF into DIR "
+                         "(MuJoCo renders headless: MUJOCO_GL=egl is set unless given)")
 
     pl = sub.add_parser("plot", help="overlay learning curves of several runs")
     pl.add_argument("run_dirs", nargs="+")
@@ -193,6 +197,20 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     agent = Agent.load(args.run_dir, allow_import=args.allow_import)
+    if args.record is not None:
+        from .record import record_episode
+
+        folder = Path(args.record)
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"--record {folder} is a file, not a folder")
+        os.environ.setdefault("MUJOCO_GL", "egl")
+        try:
+            path, total, steps = record_episode(agent, folder)
+        except gymnasium.error.DependencyNotInstalled as exc:
+            raise UsageError(f"--record needs rendering support: {exc} (pip install -e '.[record]')") from None
+        except OSError as exc:
+            raise UsageError(f"--record {folder}: {exc.strerror or exc}") from None
+        print(f"recorded one deterministic episode ({steps} steps, return {total:.1f}) to {path}")
     returns = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
     print(f"{agent.config.algo.upper()} on {agent.config.env_id} after {agent.steps} steps: "
           f"mean return {returns.mean():.2f} ± {returns.std():.2f} over {args.episodes} episodes "

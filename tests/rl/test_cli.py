@@ -235,3 +235,16 @@ def test_fuzzed_set_values_never_give_a_traceback(tmp_path, key, value):
         assert len(err.getvalue().strip().splitlines()) == 1
 
 
+
+
+def test_evaluate_records_a_gif_of_cartpole(tmp_path, capsys):
+    pytest.importorskip("pygame", reason="the record extra is not installed: pip install -e '.[record]'")
+    from PIL import Image
+
+    assert main(["train", "--steps", "128", "--out", str(tmp_path / "r"), *FAST]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "r"), "--episodes", "1", "--record", str(tmp_path / "video")]) == 0
+    gif = tmp_path / "video" / "CartPole-v1-trpo.gif"
+    assert str(gif) in capsys.readouterr().out
+    with Image.open(gif) as image:
+        assert image.n_frames >= 9 and image.size == (600, 400)  # CartPole falls after ≥ 8 steps
