@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustopt import compare
-from trustopt.__main__ import main
+from trustopt.__main__ import _build_parser, main
 from trustopt.problems import get_problem
 
 PROBLEMS = ["rosenbrock", "beale", "helical_valley"]
@@ -238,3 +242,30 @@ def test_command_line_workers_print_the_serial_table(tmp_path, capsys):
 
     assert len(rows(serial)) == 6
     assert rows(parallel) == rows(serial)
+
+
+PARSER = _build_parser()
+NUMERIC_FLAGS = {
+    "--gtol": lambda v: math.isfinite(v) and v > 0,
+    "--rtol": lambda v: math.isfinite(v) and v > 0,
+    "--maxiter": lambda v: isinstance(v, int) and v >= 0,
+    "--max-dense-n": lambda v: isinstance(v, int) and v >= 0,
+    "--workers": lambda v: isinstance(v, int) and v >= 1,
+}
+
+
+@given(flag=st.sampled_from(sorted(NUMERIC_FLAGS)),
+       text=st.one_of(st.text(max_size=12), st.integers(-10**6, 10**6).map(str),
+                      st.floats(allow_nan=True, allow_infinity=True).map(repr)))
+@settings(max_examples=100, deadline=None)
+def test_a_numeric_flag_is_either_a_valid_value_or_one_line_and_exit_2(flag, text):
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            args = PARSER.parse_args(["compare", f"{flag}={text}"])
+    except SystemExit as exc:
+        assert exc.code == 2
+        lines = stderr.getvalue().strip().splitlines()
+        assert len(lines) == 1 and f"argument {flag}" in lines[0]
+    else:
+        assert NUMERIC_FLAGS[flag](getattr(args, flag[2:].replace("-", "_")))
