@@ -45,7 +45,6 @@ def _int_at_least(low: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be an integer ≥ {low}; got {text!r}")
         return value
 
-    parse.__name__ = f"integer ≥ {low}"
     return parse
 
 

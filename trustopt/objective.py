@@ -12,7 +12,7 @@ values a finite difference takes count in ``nfev``.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
@@ -269,7 +269,7 @@ class Objective:
                 "use grad='2-point' or '3-point'"
             ) from exc
         if value is None or np.ndim(value) != 0:
-            _scalar(value)
+            _scalar(value)  # raises, naming what was returned
         if not np.iscomplexobj(value):
             # A real value at a complex point means the imaginary part was dropped
             # (abs, float(), a comparison): the gradient would silently be zero.
@@ -290,26 +290,23 @@ class Objective:
             try:
                 return self._ag_vg(x)
             except (TypeError, ValueError, AttributeError) as exc:
-                raise self._autograd_failure(x, exc) from exc
+                self._raise_autograd_failure(x, exc)
 
-    def _autograd_failure(self, x: np.ndarray, exc: Exception) -> Exception:
-        """The error to raise when autograd's trace of fun failed at x with ``exc``.
+    def _raise_autograd_failure(self, x: np.ndarray, exc: Exception) -> NoReturn:
+        """Raise the error that explains why autograd's trace of fun failed at x with ``exc``.
 
         Evaluating fun on the plain array tells the cases apart: the same
-        failure (the user's own error, returned as is), a return value that is
+        failure (the user's own error, raised as is), a return value that is
         not a real scalar (named), or a function autograd cannot trace (plain
         numpy on autograd's ArrayBox: one TypeError saying what to do).
         """
         try:
             value = self._fun(np.array(x, dtype=np.float64))
         except Exception:
-            return exc
-        try:
-            _scalar(value)
-        except (TypeError, ValueError) as bad:
-            return bad
-        return TypeError(f"autograd could not differentiate the objective ({type(exc).__name__}: {exc}); "
-                         + _FD_SUGGESTION)
+            raise exc from None
+        _scalar(value)
+        raise TypeError(f"autograd could not differentiate the objective ({type(exc).__name__}: {exc}); "
+                        + _FD_SUGGESTION) from exc
 
     def hvp(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         """∇²f(x)·v (one product; for many at one x use :meth:`hvp_operator`)."""
@@ -370,7 +367,7 @@ class Objective:
                 try:
                     self._lin_hvp, g = make_vjp(grad(self._fun))(x)
                 except (TypeError, ValueError, AttributeError) as exc:
-                    raise self._autograd_failure(x, exc) from exc
+                    self._raise_autograd_failure(x, exc)
             self._lin_x = np.array(x, dtype=np.float64)
             self._lin_grad = _as_grad(g, self._lin_x)
         return self._lin_hvp
