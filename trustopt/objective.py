@@ -38,7 +38,8 @@ _GRAD_ACCURACY = {None: _EPS, "2-point": _EPS**0.5, "3-point": _EPS ** (2 / 3), 
 
 _FD_SUGGESTION = (
     "write it with autograd.numpy (import autograd.numpy as np) so autograd can differentiate it, "
-    "or pass jac='2-point' (or '3-point') for finite-difference derivatives"
+    "or ask for finite-difference derivatives: jac='2-point' (or '3-point') in minimize, "
+    "grad='2-point' in Objective"
 )
 
 
