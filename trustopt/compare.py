@@ -140,8 +140,15 @@ class _TracedObjective(Objective):
         return f, g
 
 
+def _no_duplicates(names: Sequence[str], what: str) -> None:
+    # A pair run twice would be counted twice in the summary and the profile.
+    repeated = sorted({name for name in names if list(names).count(name) > 1})
+    if repeated:
+        raise ValueError(f"{what} named more than once: {', '.join(repeated)}")
+
+
 def resolve_problems(spec: str | Sequence[str]) -> list[Problem]:
-    """Problems from "mgh", "scalable", "all", or problem names (a list or a comma-separated string)."""
+    """Problems from "mgh", "scalable", "all", or distinct problem names (a list or a comma-separated string)."""
     if isinstance(spec, str):
         suites = {"mgh": mgh_suite, "scalable": scalable_suite, "all": all_problems}
         if spec in suites:
@@ -149,11 +156,12 @@ def resolve_problems(spec: str | Sequence[str]) -> list[Problem]:
         spec = [name.strip() for name in spec.split(",") if name.strip()]
     if not spec:
         raise ValueError("problems must name a suite (mgh, scalable, all) or at least one problem")
+    _no_duplicates(spec, "problem(s)")
     return [get_problem(name) for name in spec]
 
 
 def resolve_solvers(spec: str | Sequence[str]) -> list[str]:
-    """Solver names from a list or comma-separated string; "default" and "all" are shorthands."""
+    """Distinct solver names from a list or comma-separated string; "default" and "all" are shorthands."""
     if isinstance(spec, str):
         if spec == "default":
             return list(DEFAULT_SOLVERS)
@@ -164,6 +172,7 @@ def resolve_solvers(spec: str | Sequence[str]) -> list[str]:
     unknown = [name for name in spec if name not in known]
     if unknown or not spec:
         raise ValueError(f"unknown solver(s) {unknown or spec}; known: {', '.join(known)}")
+    _no_duplicates(spec, "solver(s)")
     return list(spec)
 
 
@@ -216,8 +225,9 @@ def run_comparison(
     maxiter: int | None = None,
     max_dense_n: int | None = 200,
     on_run: Callable[[Run | None], None] | None = None,
+    workers: int = 1,
 ) -> list[Run]:
-    """Every solver on every problem, in order.
+    """Every solver on every problem, in order (problem-major), whatever ``workers`` is.
 
     Parameters
     ----------
@@ -231,20 +241,85 @@ def run_comparison(
         BFGS's O(n²) update, made single runs take minutes at n = 1000
         (scipy's BFGS: 440 s on chained Rosenbrock). Default 200; None never skips.
     on_run : called after each pair with its Run (None for a skipped pair),
-        e.g. to advance a progress bar.
+        e.g. to advance a progress bar; with workers, in order of completion.
+    workers : processes solving pairs at once. Default 1 (in this process).
+        Above 1, a pool of the standard library's ``ProcessPoolExecutor``
+        (spawned processes, so no thread or lock state of this one is
+        inherited) runs each pair independently, each on one BLAS thread;
+        every run is deterministic, so the rows are those of a serial run
+        except ``time``. Problems cross to the workers by name (their
+        autograd closures do not pickle), so each must be one that
+        :func:`~trustopt.problems.get_problem` builds.
     """
-    runs = []
+    if not (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1):
+        raise ValueError(f"workers must be an integer ≥ 1; got {workers!r}")
+    problems = list(problems)
+    pairs: list[tuple[Problem, str] | None] = []
     for problem in problems:
         for solver in solvers:
-            if max_dense_n is not None and solver in _DENSE and problem.n > max_dense_n:
+            skip = max_dense_n is not None and solver in _DENSE and problem.n > max_dense_n
+            pairs.append(None if skip else (problem, solver))
+    options = {"gtol": gtol, "rtol": rtol, "maxiter": maxiter}
+    if workers == 1:
+        runs = []
+        for pair in pairs:
+            run = None if pair is None else run_one(*pair, **options)
+            if run is not None:
+                runs.append(run)
+            if on_run is not None:
+                on_run(run)
+        return runs
+    for problem in problems:
+        _check_rebuildable(problem)
+    return _run_in_pool(pairs, options, workers, on_run)
+
+
+def _check_rebuildable(problem: Problem) -> None:
+    try:
+        twin = get_problem(problem.name)
+    except KeyError:
+        twin = None
+    if twin is None or twin.n != problem.n or not np.array_equal(twin.x0, problem.x0):
+        raise ValueError(
+            f"workers > 1 rebuilds each problem by name in the worker, and problem {problem.name!r} is not "
+            "one get_problem builds; run it with workers=1"
+        )
+
+
+def _run_by_name(problem: str, solver: str, options: dict[str, Any]) -> Run:
+    return run_one(get_problem(problem), solver, **options)
+
+
+def _run_in_pool(
+    pairs: Sequence[tuple[Problem, str] | None],
+    options: dict[str, Any],
+    workers: int,
+    on_run: Callable[[Run | None], None] | None,
+) -> list[Run]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[int, Run] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {}
+        for index, pair in enumerate(pairs):
+            if pair is None:
                 if on_run is not None:
                     on_run(None)
                 continue
-            run = run_one(problem, solver, gtol=gtol, rtol=rtol, maxiter=maxiter)
-            runs.append(run)
-            if on_run is not None:
-                on_run(run)
-    return runs
+            problem, solver = pair
+            futures[pool.submit(_run_by_name, problem.name, solver, options)] = index
+        try:
+            for future in as_completed(futures):
+                run = future.result()
+                results[futures[future]] = run
+                if on_run is not None:
+                    on_run(run)
+        except BaseException:
+            # An error (or Ctrl-C) ends the comparison now, not after every queued pair.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [results[index] for index in sorted(results)]
 
 
 def format_table(runs: Sequence[Run]) -> str:

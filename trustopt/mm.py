@@ -55,7 +55,12 @@ class QuadraticUpperBound:
     Parameters
     ----------
     B : symmetric positive definite bound: ndarray, sparse matrix,
-        ``LinearOperator`` or callable ``v -> B v``.
+        ``LinearOperator`` or callable ``v -> B v``. A dense B is checked
+        here (finite, symmetric to rounding, and a Cholesky factorization
+        exists); for the other forms that is the caller's promise. Positive
+        definite, not merely semidefinite: with a singular B the surrogate
+        is unbounded below along the null space wherever ∇f has a component
+        there, and has no minimizer to move to.
     n : the dimension, needed when B is a callable.
     """
 
@@ -66,7 +71,10 @@ class QuadraticUpperBound:
             n = int(B.shape[0])
         self.n = n
         self._B = as_matvec(B, n, "B")
-        self._dense = np.asarray(B, dtype=np.float64) if isinstance(B, np.ndarray) else None
+        self._dense = None
+        if isinstance(B, np.ndarray):
+            self._dense = np.asarray(B, dtype=np.float64)
+            _check_positive_definite(self._dense)
 
     def __call__(self, x: np.ndarray, fun: float, grad: np.ndarray) -> Objective:
         xk, fk, gk = np.array(x, dtype=np.float64), float(fun), np.array(grad, dtype=np.float64)
@@ -88,6 +96,24 @@ class QuadraticUpperBound:
         return Objective(value, value_and_grad=value_and_grad, hvp=hvp, hessian=hessian)
 
 
+def _check_positive_definite(B: np.ndarray) -> None:
+    if not np.all(np.isfinite(B)):
+        raise ValueError("B must be finite; it has non-finite entries")
+    scale = float(np.max(np.abs(B)))
+    # Symmetric up to rounding of a matrix assembled as, e.g., XᵀX/(4N).
+    asym = float(np.max(np.abs(B - B.T)))
+    if asym > 1e-10 * max(scale, np.finfo(float).tiny):
+        raise ValueError(f"B must be symmetric; max |B - Bᵀ| = {asym:.3g} (max |B| = {scale:.3g})")
+    try:
+        np.linalg.cholesky(B)
+    except np.linalg.LinAlgError:
+        lowest = float(np.linalg.eigvalsh(0.5 * (B + B.T))[0])
+        raise ValueError(
+            f"B must be positive definite; its smallest eigenvalue is {lowest:.3g} "
+            "(a Hessian bound ∇²f ⪯ B with B ≻ 0 is needed for the surrogate to have a minimizer)"
+        ) from None
+
+
 @dataclass
 class MM:
     """Majorize–minimize driver: x_{k+1} = argmin g_k, g_k the surrogate at x_k.
@@ -97,7 +123,11 @@ class MM:
 
     Stops with
       GTOL  when ‖∇f(x_k)‖∞ ≤ gtol;
-      FTOL  when f(x_k) − f(x_{k+1}) ≤ ftol·max(|f(x_k)|, |f(x_{k+1})|, 1);
+      FTOL  when 0 < f(x_k) − f(x_{k+1}) ≤ ftol·max(|f(x_k)|, |f(x_{k+1})|, 1);
+      NO_STEP_ACCEPTED when f(x_{k+1}) ≥ f(x_k) while ‖∇f(x_k)‖∞ > gtol
+            (the surrogate's minimization did not move the iterate downhill,
+            e.g. a surrogate unbounded below or an inner solver that failed:
+            a stall is not convergence);
       NOT_MAJORIZER when f(x_{k+1}) > f(x_k) + monotone_rtol·max(|f(x_k)|, 1)
             (x_k returned: the surrogate was not a majorizer, or the inner
             solver did not decrease it);
@@ -173,11 +203,21 @@ class MM:
                     f"f increased from {f:.17g} to {f_new:.17g} at iteration {k} "
                     f"(surrogate value {inner.fun:.17g}): the surrogate does not majorize f",
                 )
+            if f_new >= f and np.max(np.abs(g_new)) > self.gtol:
+                return result(
+                    Status.NO_STEP_ACCEPTED, k - 1,
+                    f"the surrogate did not move the iterate downhill at iteration {k} "
+                    f"(f stayed at {f:.17g}, ‖∇f‖∞ = {np.max(np.abs(g)):.3g} > gtol; inner solver: "
+                    f"{inner.status.name}, {inner.message}): the surrogate may be unbounded below "
+                    "or its minimization failed",
+                )
             f_prev = f
             x, f, g = x_new, f_new, g_new
             history.append(fun=f, grad_norm=float(np.max(np.abs(g))), surrogate_fun=inner.fun, inner_nit=inner.nit)
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)
+            if np.max(np.abs(g)) <= self.gtol:
+                return result(Status.GTOL, k)
             if f_prev - f <= self.ftol * max(abs(f_prev), abs(f), 1.0):
-                return result(Status.GTOL if np.max(np.abs(g)) <= self.gtol else Status.FTOL, k)
+                return result(Status.FTOL, k)
         return result(Status.GTOL if np.max(np.abs(g)) <= self.gtol else Status.MAXITER, self.maxiter)

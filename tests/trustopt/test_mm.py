@@ -94,3 +94,48 @@ def test_nonfinite_and_callback_and_validation():
         MM(gtol=-1.0)
     with pytest.raises(ValueError, match="n must be given"):
         QuadraticUpperBound(lambda v: v)
+
+
+@pytest.mark.parametrize(
+    "B, match",
+    [
+        (np.zeros((3, 3)), "positive definite; its smallest eigenvalue is 0"),
+        (np.diag([1.0, -2.0, 1.0]), "positive definite; its smallest eigenvalue is -2"),
+        (np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), "symmetric"),
+        (np.diag([1.0, np.inf, 1.0]), "finite"),
+    ],
+)
+def test_a_dense_bound_that_is_not_symmetric_positive_definite_is_refused(B, match):
+    with pytest.raises(ValueError, match=match):
+        QuadraticUpperBound(B)
+
+
+def test_a_bound_symmetric_only_to_rounding_is_accepted():
+    # A bound assembled in floating point may differ from its transpose in the last bits.
+    nll, B, d = logistic()
+    noise = np.random.default_rng(1).standard_normal((d, d)) * 1e-14 * np.max(np.abs(B))
+    assert np.any(B + noise != (B + noise).T)
+    g = QuadraticUpperBound(B + noise)(np.zeros(d), 0.0, np.ones(d))
+    np.testing.assert_array_equal(g.hessian(np.zeros(d)), B + noise)
+
+
+def test_a_surrogate_that_does_not_move_the_iterate_is_a_failure_not_convergence():
+    # A zero bound given as an operator (not checkable up front): the surrogate is linear,
+    # unbounded below, and the inner solver returns x_k; the report had FTOL, success.
+    f = Objective(lambda x: 0.5 * anp.sum(x**2))
+    x0 = np.full(3, 5.0)
+    res = MM().minimize(f, QuadraticUpperBound(lambda v: 0.0 * v, n=3), x0)
+    assert res.status is Status.NO_STEP_ACCEPTED and not res.success
+    assert "did not move the iterate" in res.message and "iteration 1" in res.message
+    np.testing.assert_array_equal(res.x, x0)
+    assert res.grad_norm == 5.0 and res.fun == 37.5
+
+
+def test_ftol_stops_only_after_a_real_decrease_and_success_needs_it():
+    nll, B, d = logistic()
+    res = MM(ftol=1e-3).minimize(Objective(nll), QuadraticUpperBound(B), np.zeros(d))
+    assert res.status is Status.FTOL and res.success
+    fun = res.history["fun"]
+    # The last step decreased f, by no more than ftol relative to |f|.
+    assert 0 < fun[-2] - fun[-1] <= 1e-3 * max(abs(fun[-2]), 1.0)
+    assert res.grad_norm > 1e-5

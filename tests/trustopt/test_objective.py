@@ -146,3 +146,127 @@ def test_hessian_uses_the_same_source_as_hvp():
     obj = Objective(lambda x: float(x @ H_user @ x) / 2, grad=lambda x: H_user @ x, hvp=lambda x, v: H_user @ v)
     np.testing.assert_allclose(obj.hessian(np.zeros(2)), H_user)
     assert obj.nhev == 1
+
+
+# --- finite differences (jac="2-point" | "3-point" | "cs") and what a plain-numpy user sees ---
+
+
+def plain_rosenbrock(x):
+    # Plain numpy and a float() of the result: what autograd cannot trace.
+    return float(np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2))
+
+
+def plain_quartic(x):
+    return np.sum(x**4) + np.sum(np.sin(x[:-1] * x[1:]))
+
+
+@pytest.mark.parametrize("method, rtol", [("2-point", 1e-6), ("3-point", 1e-9), ("cs", 1e-14)])
+def test_finite_difference_gradient_agrees_with_autograd(method, rtol):
+    rng = np.random.default_rng(3)
+    exact, approx = Objective(f_quartic), Objective(plain_quartic, grad=method)
+    for _ in range(5):
+        x = rng.uniform(-2, 2, 6)
+        np.testing.assert_allclose(approx.grad(x), exact.grad(x), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("method", ["2-point", "3-point"])
+def test_finite_difference_steps_are_scipys(method):
+    from scipy.optimize._numdiff import approx_derivative
+
+    x = np.array([-3.0, 0.0, 1e-3, 250.0])
+    ours = Objective(plain_quartic, grad=method).grad(x)
+    np.testing.assert_allclose(ours, approx_derivative(plain_quartic, x, method=method), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("method, per_gradient", [("2-point", 4), ("3-point", 8), ("cs", 4)])
+def test_finite_difference_evaluations_are_counted(method, per_gradient):
+    obj = Objective(plain_quartic, grad=method)
+    obj.value_and_grad(np.ones(4))
+    assert obj.counts() == {"nfev": 1 + per_gradient, "njev": 1, "nhev": 0}
+
+
+# Forward differences of a gradient of accuracy δ are accurate to about √δ (the step used):
+# ε^¼ ≈ 1e-4 for "2-point", ε^⅓ ≈ 6e-6 for "3-point", √ε for the complex step.
+@pytest.mark.parametrize("grad, rtol", [("2-point", 1e-4), ("3-point", 5e-5), ("cs", 1e-6)])
+def test_finite_difference_hessian_vector_products_agree_with_autograd(grad, rtol):
+    rng = np.random.default_rng(5)
+    x, exact = rng.uniform(-1, 1, 5), Objective(f_quartic)
+    H = exact.hessian(x)
+    approx = Objective(plain_quartic, grad=grad)
+    product = approx.hvp_operator(x)
+    for _ in range(3):
+        v = rng.standard_normal(5)
+        np.testing.assert_allclose(product(v), H @ v, rtol=rtol, atol=rtol * np.abs(H).max())
+    np.testing.assert_allclose(approx.hessian(x), H, rtol=rtol, atol=rtol * np.abs(H).max())
+
+
+def test_hvp_2_point_differences_a_user_gradient():
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    obj = Objective(lambda x: 0.5 * x @ A @ x, grad=lambda x: A @ x, hvp="2-point")
+    np.testing.assert_allclose(obj.hvp(np.array([1.0, -2.0]), np.array([0.5, 1.0])), A @ [0.5, 1.0], rtol=1e-7)
+
+
+def test_lbfgs_with_2_point_gradients_solves_a_plain_numpy_rosenbrock():
+    from trustopt import minimize
+
+    res = minimize(plain_rosenbrock, np.array([-1.2, 1.0, -1.2, 1.0]), method="lbfgs", jac="2-point")
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, np.ones(4), atol=1e-4)
+    assert res.fun < 1e-8
+
+
+def test_a_newton_method_with_3_point_gradients_solves_a_plain_numpy_rosenbrock():
+    from trustopt import minimize
+
+    res = minimize(plain_rosenbrock, np.array([-1.2, 1.0]), method="trust-steihaug", jac="3-point")
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, np.ones(2), atol=1e-6)
+    assert res.nhev > 0
+
+
+def test_a_plain_numpy_objective_without_jac_gets_one_error_saying_what_to_do():
+    from trustopt import minimize
+
+    for call in (lambda: Objective(plain_rosenbrock).grad(np.zeros(2)),
+                 lambda: Objective(plain_rosenbrock).hvp(np.zeros(2), np.ones(2)),
+                 lambda: minimize(plain_rosenbrock, np.zeros(2))):
+        with pytest.raises(TypeError, match=r"jac='2-point'") as info:
+            call()
+        assert "autograd.numpy" in str(info.value) and "ArrayBox" in str(info.value)
+
+
+@pytest.mark.parametrize("grad", [None, "2-point", "3-point"])
+@pytest.mark.parametrize(
+    "fun, error, match",
+    [
+        (lambda x: x * 2.0, ValueError, r"must return a scalar; it returned an array of shape \(3,\)"),
+        (lambda x: None, TypeError, "returned None"),
+        (lambda x: anp.sum(x) * (1 + 1j), TypeError, "complex"),
+        (lambda x: "1.0", TypeError, "returned str"),
+    ],
+)
+def test_an_objective_returning_no_real_scalar_is_named(fun, error, match, grad):
+    with pytest.raises(error, match=match):
+        Objective(fun, grad=grad).value_and_grad(np.ones(3))
+
+
+def test_the_users_own_exception_is_not_rewritten():
+    def fun(x):
+        raise ValueError("my model diverged")
+
+    with pytest.raises(ValueError, match="^my model diverged$"):
+        Objective(fun).grad(np.ones(2))
+
+
+def test_complex_step_refuses_a_function_that_drops_the_imaginary_part():
+    with pytest.raises(TypeError, match="grad='cs'.*'2-point'"):
+        Objective(lambda x: np.sum(np.abs(x)), grad="cs").grad(np.ones(2))
+
+
+def test_an_unknown_finite_difference_rule_is_refused():
+    with pytest.raises(ValueError, match="jac must be .*'2-point'"):
+        as_objective(plain_quartic, jac="central")
+    with pytest.raises(ValueError, match="grad must be .*'3-point'"):
+        Objective(plain_quartic, grad="forward")
+    with pytest.raises(ValueError, match="hvp must be"):
+        Objective(plain_quartic, hvp="3-point")
