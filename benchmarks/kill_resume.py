@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "kill-run")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    out, total, n_steps = args.out, 40_000, 64
+    out, total, n_steps = args.out, 150_000, 64
     shutil.rmtree(out, ignore_errors=True)
     first = [sys.executable, "-m", "rl", "train", "--steps", str(total), "--out", str(out), "--quiet",
              "--set", "n_envs=2", "--set", f"n_steps={n_steps}"]
@@ -65,7 +65,7 @@ def main() -> None:
     cmd = first
     while kills < args.kills:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(float(rng.uniform(1.5, 4.0)))
+        time.sleep(float(rng.uniform(0.5, 3.0)))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -77,11 +77,11 @@ def main() -> None:
     while max(iterations(out), default=0) * 2 * n_steps < total:
         subprocess.run(resume, check=True, stdout=subprocess.DEVNULL)
     its = iterations(out)
-    expected = list(range(1, total // (2 * n_steps) + 1))
+    expected = list(range(1, -(-total // (2 * n_steps)) + 1))  # the loop runs until steps ≥ total
     stray = [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     ok_eval = subprocess.run([sys.executable, "-m", "rl", "evaluate", str(out), "--episodes", "2"],
                              capture_output=True, text=True).returncode == 0
-    print(f"kills: {kills}; log rows {len(its)} (expected {len(expected)}); "
+    print(f"kills: {kills} (the run finished by itself {finished} time(s)); log rows {len(its)} (expected {len(expected)}); "
           f"iterations 1..N once and in order: {its == expected}; temporary files left: {len(stray)}; "
           f"checkpoint loads and evaluates: {ok_eval}")
     checkpoint_cost()
