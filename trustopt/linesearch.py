@@ -157,6 +157,7 @@ def strong_wolfe(
     c2: float = DEFAULT_C2,
     alpha_max: float = 1e10,
     maxiter: int = 20,
+    accept_at_max: bool = False,
 ) -> LineSearchResult:
     """Strong-Wolfe line search (Nocedal & Wright (2006), Algorithms 3.5 and 3.6).
 
@@ -166,7 +167,10 @@ def strong_wolfe(
     by expanding α until an interval is bracketed, then shrinking the bracket
     with safeguarded cubic (else quadratic, else bisection) interpolation.
     Each trial costs one value-and-gradient evaluation; ``maxiter`` caps the
-    trials. Requires 0 < c₁ < c₂ < 1.
+    trials. Requires 0 < c₁ < c₂ < 1. With ``accept_at_max`` a step of
+    ``alpha_max`` with sufficient decrease is accepted although the slope is
+    still steep: a bound-constrained solver caps α where the path leaves the
+    box, and stopping there is what Moré–Thuente's search in L-BFGS-B does.
     """
     if not (0.0 < c1 < c2 < 1.0):
         raise ValueError(f"need 0 < c1 < c2 < 1; got c1={c1}, c2={c2}")
@@ -233,6 +237,8 @@ def strong_wolfe(
         if d >= 0:
             return zoom((a, f, d), (a_prev, f_prev, d_prev))
         if a >= alpha_max:
+            if accept_at_max:
+                return LineSearchResult(True, a, xa, f, g, trials, "step reached alpha_max")
             break
         # Extrapolate: the cubic's minimizer, kept between doubling and ten-fold
         # growth so that a tiny first step still grows geometrically.
