@@ -202,7 +202,8 @@ def strong_wolfe(
         a_hi, f_hi, d_hi = hi
         while trials < maxiter:
             width = abs(a_hi - a_lo)
-            if width <= 1e-14 * max(1.0, abs(a_lo)):
+            # Relative to the bracket, not to 1: a first step of 1/‖p‖ can be far below 1e-14.
+            if width <= 1e-14 * max(abs(a_lo), abs(a_hi)):
                 break
             left, right = min(a_lo, a_hi), max(a_lo, a_hi)
             trial = None
