@@ -5,13 +5,15 @@ means majorize–minimize. Every solver takes flat float64 vectors and returns
 a :class:`Result`.
 """
 
+from .bounds import Box, as_box
 from .cg import CGResult, CGStatus, conjugate_gradient
 from .constrained import AdaptiveBound, DivergenceTrustRegion, NaturalGradient, PenaltyMethod, adapt_penalty
 from .divergence import Divergence
 from .first_order import Adam, GradientDescent, MeanObjective
 from .lbfgs import LBFGS
+from .lbfgsb import LBFGSB
 from .linesearch import LineSearchResult, armijo_backtracking, backtrack, strong_wolfe
-from .minimize import available_methods, minimize, register_method
+from .minimize import available_methods, default_method, minimize, register_method
 from .mm import MM, QuadraticUpperBound, Surrogate
 from .objective import Objective, as_flat_vector, as_objective
 from .radius import RadiusRule
@@ -23,6 +25,7 @@ __all__ = [
     "MM",
     "Adam",
     "AdaptiveBound",
+    "Box",
     "CGResult",
     "CGStatus",
     "CauchyPoint",
@@ -33,6 +36,7 @@ __all__ = [
     "GradientDescent",
     "History",
     "LBFGS",
+    "LBFGSB",
     "LineSearchResult",
     "MeanObjective",
     "NaturalGradient",
@@ -50,11 +54,13 @@ __all__ = [
     "TrustRegion",
     "adapt_penalty",
     "armijo_backtracking",
+    "as_box",
     "as_flat_vector",
     "as_objective",
     "available_methods",
     "backtrack",
     "conjugate_gradient",
+    "default_method",
     "minimize",
     "register_method",
     "strong_wolfe",
