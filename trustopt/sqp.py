@@ -54,10 +54,11 @@ def constrained_result(
     finite = g is not None and bool(np.all(np.isfinite(g)))
     if finite:
         assert g is not None
-        Jc, Jh = constraints.jacobians(x)
-        finite = bool(np.all(np.isfinite(Jc)) and np.all(np.isfinite(Jh)))
+        # Cached Jacobians make this free after SQP; the augmented Lagrangian gets one reverse pass.
+        product = constraints.vjp(x, lam, nu)
+        finite = bool(np.all(np.isfinite(product)))
     if finite:
-        violation, kkt, z_l, z_u = kkt_measures(g, c, h, Jc.T @ lam + Jh.T @ nu, lam, x, lb, ub, tol=kkt_tol)
+        violation, kkt, z_l, z_u = kkt_measures(g, c, h, product, lam, x, lb, ub, tol=kkt_tol)
     else:
         zero = np.zeros_like(x)
         violation, _, z_l, z_u = kkt_measures(zero, c, h, zero, lam, x, lb, ub, tol=kkt_tol)
@@ -256,7 +257,7 @@ class SQP:
             history.append(fun=f, constraint_violation=viol, kkt_residual=kkt, step_norm=float(np.linalg.norm(s)),
                            alpha=alpha, ls_trials=trials, penalty=mu, relaxed=delta)
             if viol <= self.ctol and kkt <= self.gtol:
-                return result(Status.GTOL, k)
+                return result(Status.GTOL, k, "KKT residual ≤ gtol and constraint violation ≤ ctol")
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)
         return result(Status.MAXITER, self.maxiter)
