@@ -5,9 +5,11 @@ means majorize–minimize. Every solver takes flat float64 vectors and returns
 a :class:`Result`.
 """
 
+from .augmented_lagrangian import AugmentedLagrangian
 from .bounds import Box, as_box
 from .cg import CGResult, CGStatus, conjugate_gradient
 from .constrained import AdaptiveBound, DivergenceTrustRegion, NaturalGradient, PenaltyMethod, adapt_penalty
+from .constraints import ConstrainedReport, Constraints, as_constraints
 from .divergence import Divergence
 from .first_order import Adam, GradientDescent, MeanObjective
 from .lbfgs import LBFGS
@@ -17,11 +19,18 @@ from .minimize import available_methods, default_method, minimize, register_meth
 from .mm import MM, QuadraticUpperBound, Surrogate
 from .objective import Objective, as_flat_vector, as_objective
 from .radius import RadiusRule
+from .qp import QPResult, solve_qp
 from .result import History, Result, Solver, Status
+from .sqp import SQP
 from .subproblems import CauchyPoint, Dogleg, Exact, QuadraticModel, Steihaug, SubproblemStep
 from .trust_region import TrustRegion, trust_region_method
 
 __all__ = [
+    "SQP",
+    "QPResult",
+    "Constraints",
+    "ConstrainedReport",
+    "AugmentedLagrangian",
     "MM",
     "Adam",
     "AdaptiveBound",
@@ -62,6 +71,8 @@ __all__ = [
     "conjugate_gradient",
     "default_method",
     "minimize",
+    "solve_qp",
+    "as_constraints",
     "register_method",
     "strong_wolfe",
     "trust_region_method",
