@@ -184,10 +184,20 @@ def _hs(
     ineq: tuple[Callable[[Vector], object], ...] = (),
     eq: tuple[Callable[[Vector], object], ...] = (),
     active: tuple[int, ...] | None = None,
+    c_vector: tuple[Callable[[Vector], Vector], int] | None = None,
 ) -> None:
-    """Register problem ``number`` of Hock & Schittkowski (1981)."""
+    """Register problem ``number`` of Hock & Schittkowski (1981).
+
+    ``ineq`` and ``eq`` list the book's scalar constraints g_i(x) >= 0 and
+    h_j(x) = 0; a problem with many inequalities of one pattern may give
+    instead ``c_vector = (c, m)``, c(x) <= 0 already vectorized.
+    """
     n = np.size(x0)
     name = f"hs{number:03d}"
+    if c_vector is None:
+        c, n_ineq = (_geq(*ineq), len(ineq)) if ineq else (None, 0)
+    else:
+        c, n_ineq = c_vector
 
     def build() -> ConstrainedProblem:
         return ConstrainedProblem(
@@ -196,13 +206,13 @@ def _hs(
             x0=x0,
             lower=np.full(n, -_INF) if lower is None else lower,
             upper=np.full(n, _INF) if upper is None else upper,
-            ineq=_geq(*ineq) if ineq else None,
+            ineq=c,
             eq=_zero(*eq) if eq else None,
-            n_ineq=len(ineq),
+            n_ineq=n_ineq,
             n_eq=len(eq),
             f_star=f_star,
             x_star=x_star,
-            active=active if ineq else None,
+            active=active if c is not None else None,
             kind=kind,
             source=f"Hock & Schittkowski (1981), problem {number}",
         )
@@ -629,9 +639,173 @@ _hs(113, _hs113_objective, [2.0, 3.0, 5.0, 5.0, 1.0, 2.0, 7.0, 3.0, 6.0, 10.0],
     active=(0, 1, 2, 3, 4, 6), kind="nonlinear")
 
 
+# ---------------------------------------------------------------------------
+# Later problems of the book with more variables or harder scaling.
+# ---------------------------------------------------------------------------
+
+_HS25_I = np.arange(1.0, 100.0)
+_HS25_U = 25.0 + (-50.0 * np.log(0.01 * _HS25_I)) ** (2.0 / 3.0)  # all > 25.6 >= x2, so the power is real
+
+
+def _hs25_objective(x: Vector) -> float:
+    r = -0.01 * _HS25_I + anp.exp(-((_HS25_U - x[1]) ** x[2]) / x[0])
+    return anp.sum(r * r)
+
+
+_hs(25, _hs25_objective, [100.0, 12.5, 3.0], lower=[0.1, 0.0, 0.0], upper=[100.0, 25.6, 5.0],
+    f_star=0.0, x_star=[50.0, 25.0, 1.5], kind="bounds")
+
+_hs(72, lambda x: 1.0 + x[0] + x[1] + x[2] + x[3], np.ones(4),
+    lower=np.full(4, 0.001), upper=[4e5, 3e5, 2e5, 1e5],
+    ineq=(lambda x: 0.0401 - 4.0 / x[0] - 2.25 / x[1] - 1.0 / x[2] - 0.25 / x[3],
+          lambda x: 0.010085 - 0.16 / x[0] - 0.36 / x[1] - 0.64 / x[2] - 0.64 / x[3]),
+    f_star=727.67937, x_star=[193.40742727194632, 179.54707603227456, 185.01806335815152, 168.70679112724056],
+    # printed 193.4071, 179.5475, 185.0186, 168.7062
+    active=(0, 1), kind="nonlinear")
+
+_hs(73, lambda x: 24.55 * x[0] + 26.75 * x[1] + 39.0 * x[2] + 40.50 * x[3], np.ones(4),
+    lower=np.zeros(4), upper=np.full(4, _INF),
+    ineq=(lambda x: 2.3 * x[0] + 5.6 * x[1] + 11.1 * x[2] + 1.3 * x[3] - 5.0,
+          lambda x: (12.0 * x[0] + 11.9 * x[1] + 41.8 * x[2] + 52.1 * x[3] - 21.0
+                     - 1.645 * anp.sqrt(0.28 * x[0] ** 2 + 0.19 * x[1] ** 2 + 20.5 * x[2] ** 2
+                                        + 0.62 * x[3] ** 2))),
+    eq=(lambda x: x[0] + x[1] + x[2] + x[3] - 1.0,),
+    f_star=29.894378, x_star=[0.6355215686350698, 0.0, 0.3127018807515235, 0.05177655061340674],
+    # printed 0.6355216, -0.12e-11, 0.3127019, 0.05177655
+    active=(0, 1), kind="nonlinear")
+
+
+def _hs74_75(number: int, a: float, f_star: float, x_star: list[float], active: tuple[int, ...]) -> None:
+    _hs(number, lambda x: 3.0 * x[0] + 1e-6 * x[0] ** 3 + 2.0 * x[1] + (2.0 / 3.0) * 1e-6 * x[1] ** 3,
+        np.zeros(4), lower=[0.0, 0.0, -a, -a], upper=[1200.0, 1200.0, a, a],
+        ineq=(lambda x: x[3] - x[2] + a, lambda x: x[2] - x[3] + a),
+        eq=(lambda x: 1000.0 * anp.sin(-x[2] - 0.25) + 1000.0 * anp.sin(-x[3] - 0.25) + 894.8 - x[0],
+            lambda x: 1000.0 * anp.sin(x[2] - 0.25) + 1000.0 * anp.sin(x[2] - x[3] - 0.25) + 894.8 - x[1],
+            lambda x: 1000.0 * anp.sin(x[3] - 0.25) + 1000.0 * anp.sin(x[3] - x[2] - 0.25) + 1294.8),
+        f_star=f_star, x_star=x_star, active=active, kind="nonlinear")
+
+
+# printed x* (679.9453, 1026.067, 0.1188764, -0.3962336) and (776.1592, 925.1949, 0.05110879, -0.4288911)
+_hs74_75(74, 0.55, 5126.4981, [679.9453198512116, 1026.0671326104648, 0.11887636449310195, -0.39623355320321024], ())
+_hs74_75(75, 0.48, 5174.4129, [776.1590265860593, 925.195138469092, 0.05110892853835137, -0.4288910714616486], (0,))
+
+
+def _hs83_a(x: Vector) -> tuple[object, object, object]:
+    a1 = 85.334407 + 0.0056858 * x[1] * x[4] + 0.0006262 * x[0] * x[3] - 0.0022053 * x[2] * x[4]
+    a2 = 80.51249 + 0.0071317 * x[1] * x[4] + 0.0029955 * x[0] * x[1] + 0.0021813 * x[2] ** 2
+    a3 = 9.300961 + 0.0047026 * x[2] * x[4] + 0.0012547 * x[0] * x[2] + 0.0019085 * x[2] * x[3]
+    return a1, a2, a3
+
+
+# Colville's third problem: 0 <= a1 <= 92, 90 <= a2 <= 110, 20 <= a3 <= 25, each side one inequality.
+_hs(83, lambda x: 5.3578547 * x[2] ** 2 + 0.8356891 * x[0] * x[4] + 37.293239 * x[0] - 40792.141,
+    [78.0, 33.0, 27.0, 27.0, 27.0], lower=[78.0, 33.0, 27.0, 27.0, 27.0], upper=[102.0, 45.0, 45.0, 45.0, 45.0],
+    ineq=(lambda x: _hs83_a(x)[0], lambda x: 92.0 - _hs83_a(x)[0],
+          lambda x: _hs83_a(x)[1] - 90.0, lambda x: 110.0 - _hs83_a(x)[1],
+          lambda x: _hs83_a(x)[2] - 20.0, lambda x: 25.0 - _hs83_a(x)[2]),
+    f_star=-30665.53867, x_star=[78.0, 33.0, 29.995256025681627, 45.0, 36.77581290578814],  # printed 29.99526, 36.77581
+    active=(1, 4), kind="nonlinear")
+
+
+def _hs93_terms(x: Vector) -> tuple[object, object]:
+    return x[0] * x[3] * (x[0] + x[1] + x[2]), x[1] * x[2] * (x[0] + 1.57 * x[1] + x[3])
+
+
+def _hs93_objective(x: Vector) -> float:
+    p, q = _hs93_terms(x)
+    return 0.0204 * p + 0.0187 * q + 0.0607 * p * x[4] ** 2 + 0.0437 * q * x[5] ** 2
+
+
+_hs(93, _hs93_objective, [5.54, 4.4, 12.02, 11.82, 0.702, 0.852], lower=np.zeros(6), upper=np.full(6, _INF),
+    ineq=(lambda x: 0.001 * x[0] * x[1] * x[2] * x[3] * x[4] * x[5] - 2.07,
+          lambda x: 1.0 - 0.00062 * _hs93_terms(x)[0] * x[4] ** 2 - 0.00058 * _hs93_terms(x)[1] * x[5] ** 2),
+    f_star=135.075961,
+    x_star=[5.3326663355288115, 4.656744059172022, 10.432991940468275, 12.082306340063692, 0.7526074362238324,
+            0.8786508746591394],
+    # printed 5.332666, 4.656744, 10.43299, 12.08230, 0.7526074, 0.87865084
+    active=(0, 1), kind="nonlinear")
+
+
+def _hs104_objective(x: Vector) -> float:
+    return 0.4 * x[0] ** 0.67 * x[6] ** -0.67 + 0.4 * x[1] ** 0.67 * x[7] ** -0.67 + 10.0 - x[0] - x[1]
+
+
+_hs(104, _hs104_objective, [6.0, 3.0, 0.4, 0.2, 6.0, 6.0, 1.0, 0.5], lower=np.full(8, 0.1), upper=np.full(8, 10.0),
+    ineq=(lambda x: 1.0 - 0.0588 * x[4] * x[6] - 0.1 * x[0],
+          lambda x: 1.0 - 0.0588 * x[5] * x[7] - 0.1 * x[0] - 0.1 * x[1],
+          lambda x: 1.0 - 4.0 * x[2] / x[4] - 2.0 * x[2] ** -0.71 / x[4] - 0.0588 * x[2] ** -1.3 * x[6],
+          lambda x: 1.0 - 4.0 * x[3] / x[5] - 2.0 * x[3] ** -0.71 / x[5] - 0.0588 * x[3] ** -1.3 * x[7],
+          lambda x: _hs104_objective(x) - 0.1, lambda x: 4.2 - _hs104_objective(x)),
+    f_star=3.9511634396,
+    x_star=[6.465114028369101, 2.232708647985227, 0.6673974912866293, 0.595756422900371, 5.932675677909848,
+            5.527234564976939, 1.013322008902561, 0.400668229125703],
+    # printed 6.465114, 2.232709, 0.6673975, 0.5957564, 5.932676, 5.527235, 1.013322, 0.4006682
+    active=(0, 1, 2, 3), kind="nonlinear")
+
+# The book prints f* = 7049.330923 at a point that is feasible but not optimal;
+# Schittkowski's later revision of the collection gives the value below, which
+# the tests confirm through the KKT conditions.
+_hs(106, lambda x: x[0] + x[1] + x[2], [5000.0, 5000.0, 5000.0, 200.0, 350.0, 150.0, 225.0, 425.0],
+    lower=[100.0, 1000.0, 1000.0, 10.0, 10.0, 10.0, 10.0, 10.0],
+    upper=[10000.0, 10000.0, 10000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0],
+    ineq=(lambda x: 1.0 - 0.0025 * (x[3] + x[5]), lambda x: 1.0 - 0.0025 * (x[4] + x[6] - x[3]),
+          lambda x: 1.0 - 0.01 * (x[7] - x[4]),
+          lambda x: x[0] * x[5] - 833.33252 * x[3] - 100.0 * x[0] + 83333.333,
+          lambda x: x[1] * x[6] - 1250.0 * x[4] - x[1] * x[3] + 1250.0 * x[3],
+          lambda x: x[2] * x[7] - 1250000.0 - x[2] * x[4] + 2500.0 * x[4]),
+    f_star=7049.24802052867,
+    x_star=[579.3066844253551, 1359.970668051655, 5109.970668051654, 182.0176995811199, 295.6011732779338,
+            217.98230041888007, 286.4165263031861, 395.6011732779338],
+    # the book's (579.3167, 1359.943, 5110.071, 182.0174, 295.5985, 217.9799, 286.4162, 395.5979) is not optimal
+    active=(0, 1, 2, 3, 4, 5), kind="nonlinear")
+
+
+def _hs108_objective(x: Vector) -> float:
+    return -0.5 * (x[0] * x[3] - x[1] * x[2] + x[2] * x[8] - x[4] * x[8] + x[4] * x[7] - x[5] * x[6])
+
+
+# The largest hexagon of diameter 1: x* is one of a continuum of solutions, and at
+# it x9 = 0 makes constraints 10 and 11 active with zero multipliers.
+_hs(108, _hs108_objective, np.ones(9), lower=[-_INF] * 8 + [0.0], upper=np.full(9, _INF),
+    ineq=(lambda x: 1.0 - x[2] ** 2 - x[3] ** 2, lambda x: 1.0 - x[8] ** 2,
+          lambda x: 1.0 - x[4] ** 2 - x[5] ** 2, lambda x: 1.0 - x[0] ** 2 - (x[1] - x[8]) ** 2,
+          lambda x: 1.0 - (x[0] - x[4]) ** 2 - (x[1] - x[5]) ** 2,
+          lambda x: 1.0 - (x[0] - x[6]) ** 2 - (x[1] - x[7]) ** 2,
+          lambda x: 1.0 - (x[2] - x[4]) ** 2 - (x[3] - x[5]) ** 2,
+          lambda x: 1.0 - (x[2] - x[6]) ** 2 - (x[3] - x[7]) ** 2,
+          lambda x: 1.0 - x[6] ** 2 - (x[7] - x[8]) ** 2,
+          lambda x: x[0] * x[3] - x[1] * x[2], lambda x: x[2] * x[8], lambda x: -x[4] * x[8],
+          lambda x: x[4] * x[7] - x[5] * x[6]),
+    f_star=-0.5 * sqrt(3.0),
+    x_star=[0.8841292179790127, 0.4672424701542225, 0.037420760108957216, 0.9992995980750057, 0.8841292179790127,
+            0.46724247015422254, 0.03742076010895723, 0.9992995980750057, 0.0],
+    # printed 0.8841292, 0.4672425, 0.03742076, 0.9992996 (twice), 0.26e-19
+    active=(0, 2, 3, 5, 6, 8, 10, 11), kind="nonlinear")
+
+
+def _hs118_objective(x: Vector) -> float:
+    a, b, c = x[0::3], x[1::3], x[2::3]
+    return anp.sum(2.3 * a + 1e-4 * a ** 2 + 1.7 * b + 1e-4 * b ** 2 + 2.2 * c + 1.5e-4 * c ** 2)
+
+
+def _hs118_ineq(x: Vector) -> Vector:
+    """Ramp limits 0 <= x_{3j+i} - x_{3j-3+i} + 7 <= (13, 14, 13)_i for j = 1..4, then the five demands."""
+    step = x[3:] - x[:-3] + 7.0
+    demand = anp.stack([x[0] + x[1] + x[2] - 60.0, x[3] + x[4] + x[5] - 50.0, x[6] + x[7] + x[8] - 70.0,
+                        x[9] + x[10] + x[11] - 85.0, x[12] + x[13] + x[14] - 100.0])
+    return -anp.concatenate([step, np.tile([13.0, 14.0, 13.0], 4) - step, demand])
+
+
+_hs(118, _hs118_objective, [20.0, 55.0, 15.0] + [20.0, 60.0, 20.0] * 4,
+    lower=[8.0, 43.0, 3.0] + [0.0] * 12, upper=[21.0, 57.0, 16.0] + [90.0, 120.0, 60.0] * 4,
+    c_vector=(_hs118_ineq, 29), f_star=664.82045,
+    x_star=[8.0, 49.0, 3.0, 1.0, 56.0, 0.0, 1.0, 63.0, 6.0, 3.0, 70.0, 12.0, 5.0, 77.0, 18.0],
+    active=(0, 13, 16, 17, 19, 20, 22, 23, 24, 26, 27, 28), kind="linear")
+
+
 def hs_suite() -> list[ConstrainedProblem]:
     """Every Hock–Schittkowski problem here, in the book's order."""
-    return [build() for build in _REGISTRY.values()]
+    return [_REGISTRY[name]() for name in sorted(_REGISTRY)]
 
 
 def get_hs(name: str) -> ConstrainedProblem:

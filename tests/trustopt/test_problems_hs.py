@@ -38,6 +38,14 @@ PRINTED_X = {
     "hs081": [-1.717143, 1.595709, 1.827247, -0.7636413, -0.7636450],
     "hs100": [2.330499, 1.951372, -0.4775414, 4.365726, -0.6244870, 1.038131, 1.594227],
     "hs110": [9.35025655] * 10,
+    "hs072": [193.4071, 179.5475, 185.0186, 168.7062],
+    "hs073": [0.6355216, -0.12e-11, 0.3127019, 0.05177655],
+    "hs074": [679.9453, 1026.067, 0.1188764, -0.3962336],
+    "hs075": [776.1592, 925.1949, 0.05110879, -0.4288911],
+    "hs083": [78.0, 33.0, 29.99526, 45.0, 36.77581],
+    "hs093": [5.332666, 4.656744, 10.43299, 12.08230, 0.7526074, 0.87865084],
+    "hs104": [6.465114, 2.232709, 0.6673975, 0.5957564, 5.932676, 5.527235, 1.013322, 0.4006682],
+    "hs108": [0.8841292, 0.4672425, 0.03742076, 0.9992996, 0.8841292, 0.4672425, 0.03742076, 0.9992996, 0.26e-19],
     "hs113": [2.171996, 2.363683, 8.773926, 5.095984, 0.9906548, 1.430574, 1.321644, 9.828726, 8.280092, 8.375927],
 }
 
@@ -56,8 +64,9 @@ UNREACHED = {
     # within 4e-6 (relative) of f* but no closer with its default barrier schedule.
     "hs033": "local minimum (SLSQP) / barrier stall (trust-constr)",
 }
-# SLSQP cannot start at x0 = 0 of hs061, where the two constraint gradients are parallel.
-TRUST_CONSTR_ONLY = {"hs061"}
+# SLSQP cannot start at x0 = 0 of hs061, where the two constraint gradients are parallel;
+# at hs025's x0 the gradient is 2e-8, which stops SLSQP (and L-BFGS-B) at once.
+TRUST_CONSTR_ONLY = {"hs025", "hs061"}
 
 # The KKT conditions do not hold at hs013's x* (Kuhn & Tucker's own counterexample).
 NOT_KKT = {"hs013"}
@@ -147,16 +156,16 @@ def test_vectors_are_read_only_and_consistent(p):
 @pytest.mark.parametrize("p", SUITE, ids=IDS)
 def test_solution_is_feasible_and_has_the_printed_value(p):
     assert p.violation(p.x_star) <= 1e-9
-    # f* carries the printed 9-10 significant digits.
-    assert abs(p.fun(p.x_star) - p.f_star) <= 1e-8 * max(1.0, abs(p.f_star))
+    # f* carries the printed 8-10 significant digits.
+    assert abs(p.fun(p.x_star) - p.f_star) <= 1e-7 * max(1.0, abs(p.f_star))
 
 
 @pytest.mark.parametrize("name", sorted(PRINTED_X))
 def test_polished_solution_agrees_with_the_printed_digits(name):
     p = get_hs(name)
     printed = np.array(PRINTED_X[name])
-    # The book prints 7-10 significant digits; its last digits are not always right (hs064, hs110).
-    np.testing.assert_allclose(p.x_star, printed, rtol=2e-6, atol=1e-6)
+    # The book prints 7-10 significant digits; its last digits are not always right (hs064, hs072, hs110).
+    np.testing.assert_allclose(p.x_star, printed, rtol=5e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("p", [p for p in SUITE if p.ineq is not None], ids=lambda p: p.name)
