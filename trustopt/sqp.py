@@ -11,10 +11,12 @@ with :func:`trustopt.qp.solve_qp` (Goldfarb–Idnani). When the linearized
 constraints are inconsistent, the QP is relaxed as in SLSQP (Kraft 1988):
 c⁺ and h are scaled by (1 − δ), δ ∈ [0, 1], with ½·``relax_weight``·δ²
 added to the objective, so p = 0, δ = 1 is always feasible. The step is
-accepted by backtracking on the ℓ1 merit φ(x) = f + μ(‖c⁺‖₁ + ‖h‖₁)
+accepted by backtracking on the weighted ℓ1 merit φ(x) = f + Σ μᵢcᵢ⁺ + Σ μⱼ|hⱼ|
 (N&W Algorithm 18.3, Armijo on the directional derivative
-D = ∇fᵀp − μ(1 − δ)(‖c⁺‖₁ + ‖h‖₁)), with μ kept above the largest
-multiplier (N&W eq. 18.32) so that D < 0. B approximates the Hessian of the
+D = ∇fᵀp − (1 − δ)(Σ μᵢcᵢ⁺ + Σ μⱼ|hⱼ|)), with Powell's (1978) weights
+μ ← max(|multiplier|, ½(μ + |multiplier|)), as in SLSQP: each at least its
+multiplier, so D ≤ −pᵀBp < 0 (N&W eq. 18.32, per constraint), yet allowed
+to fall when the multipliers do. B approximates the Hessian of the
 Lagrangian by Powell's (1978) damped BFGS update (N&W Procedure 18.2), which
 keeps B positive definite. Bounds are rows of the QP, so every iterate lies
 in the box.
@@ -92,16 +94,18 @@ class SQP:
     Parameters
     ----------
     gtol : stop when the KKT residual (stationarity of the Lagrangian with the
-        bound multipliers, and complementarity) is ≤ gtol … Default 1e-7.
+        bound multipliers, and complementarity), measured with the QP's
+        multipliers at the current point, is ≤ gtol·max(1, ‖∇f‖∞) … Default 1e-7.
     ctol : … and the constraint violation ‖(c⁺, h, bound violation)‖∞ ≤ ctol.
         Default 1e-8.
-    xtol : also stop (feasible) when ‖p‖∞ ≤ xtol·(1 + ‖x‖∞). Default 1e-12.
+    ftol : … or when a feasible step changed f and the merit by at most
+        ftol·max(1, |f|). Default 1e-10.
+    xtol : also stop (feasible) when the QP step or the accepted step has
+        ‖p‖∞ ≤ xtol·(1 + ‖x‖∞). Default 1e-12.
     maxiter : SQP iterations. Default 200 (SLSQP's is 100).
     maxfev : function-value evaluations. Default 2000.
     armijo : sufficient-decrease constant η of the merit line search.
         Default 1e-4 (N&W Algorithm 18.3 asks η ∈ (0, ½)).
-    penalty_margin : μ ← max(μ, (1 + margin)·‖multipliers‖∞) (N&W eq. 18.32
-        asks μ > ‖λ‖∞). Default 0.1.
     relax_weight : weight of δ² in the relaxed QP (large, so δ is used only
         when needed). Default 1e6.
     max_backtracks : merit trials per iteration. Default 30.
@@ -110,17 +114,17 @@ class SQP:
 
     gtol: float = 1e-7
     ctol: float = 1e-8
+    ftol: float = 1e-10
     xtol: float = 1e-12
     maxiter: int = 200
     maxfev: int = 2000
     armijo: float = 1e-4
-    penalty_margin: float = 0.1
     relax_weight: float = 1e6
     max_backtracks: int = 30
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
-        for name in ("gtol", "ctol", "xtol", "penalty_margin"):
+        for name in ("gtol", "ctol", "ftol", "xtol"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
         if not 0 < self.armijo < 0.5:
@@ -168,7 +172,7 @@ class SQP:
             g = None
             return result(Status.NONFINITE, 0, "a derivative is not finite at x0")
         B = np.eye(n)
-        mu = 0.0
+        mu_c, mu_h = np.zeros(c.size), np.zeros(h.size)
         finite_l, finite_u = np.flatnonzero(np.isfinite(lb)), np.flatnonzero(np.isfinite(ub))
         best: tuple[float, np.ndarray, float, np.ndarray] | None = None
 
@@ -204,6 +208,12 @@ class SQP:
                     return result(Status.LINE_SEARCH_FAILED, k - 1, "the relaxed QP subproblem failed")
                 p, delta = qp.p[:n], float(qp.p[n])
                 lam_new, nu_new = qp.ineq_multipliers[: c.size], -qp.eq_multipliers
+            if viol <= self.ctol and delta == 0.0:
+                _, kkt_here, _, _ = kkt_measures(g, c, h, Jc.T @ lam_new + Jh.T @ nu_new, lam_new, x, lb, ub,
+                                                 tol=self.ctol)
+                if kkt_here <= self.gtol * max(1.0, float(np.max(np.abs(g)))):
+                    lam, nu = lam_new, nu_new
+                    return result(Status.GTOL, k - 1, "KKT residual ≤ gtol and constraint violation ≤ ctol")
             if float(np.max(np.abs(p), initial=0.0)) <= self.xtol * (1.0 + float(np.max(np.abs(x)))):
                 lam, nu = lam_new, nu_new
                 if viol <= self.ctol:
@@ -211,11 +221,12 @@ class SQP:
                 x, f, g = best[1], best[2], best[3]
                 return result(Status.INFEASIBLE, k - 1, "the linearized constraints cannot be satisfied and no step "
                               "reduces the infeasibility; returned the least infeasible point found")
-            mult_norm = max(float(np.max(np.abs(lam_new), initial=0.0)), float(np.max(np.abs(nu_new), initial=0.0)))
-            mu = max(mu, (1.0 + self.penalty_margin) * mult_norm)
-            l1 = float(np.sum(np.maximum(c, 0.0)) + np.sum(np.abs(h)))
-            phi = f + mu * l1
-            D = float(g @ p) - mu * (1.0 - delta) * l1
+            # Powell's (1978) weights: never below |multiplier|, so D < 0, but free to fall back.
+            mu_c = np.maximum(np.abs(lam_new), 0.5 * (mu_c + np.abs(lam_new)))
+            mu_h = np.maximum(np.abs(nu_new), 0.5 * (mu_h + np.abs(nu_new)))
+            l1 = float(mu_c @ np.maximum(c, 0.0) + mu_h @ np.abs(h))
+            phi = f + l1
+            D = float(g @ p) - (1.0 - delta) * l1
             if not D < 0:
                 # Not a merit descent (rounding near a solution): a tiny step is all the QP asks for.
                 D = -float(p @ B @ p)
@@ -231,7 +242,7 @@ class SQP:
                     met_nonfinite = True
                     alpha *= 0.5
                     continue
-                phit = ft + mu * float(np.sum(np.maximum(ct, 0.0)) + np.sum(np.abs(ht)))
+                phit = ft + float(mu_c @ np.maximum(ct, 0.0) + mu_h @ np.abs(ht))
                 if phit <= phi + self.armijo * alpha * D:
                     accepted = True
                     break
@@ -250,14 +261,19 @@ class SQP:
             s = xt - x
             y = gt - g + (Jct - Jc).T @ lam_new + (Jht - Jh).T @ nu_new
             B = _damped_bfgs(B, s, y, first=(k == 1))
+            f_prev, phi_prev = f, phi
             x, f, g, c, h, Jc, Jh = xt, ft, gt, ct, ht, Jct, Jht
             lam, nu = lam_new, nu_new
             viol = violation_of(c, h)
             _, kkt, _, _ = kkt_measures(g, c, h, Jc.T @ lam + Jh.T @ nu, lam, x, lb, ub, tol=self.ctol)
             history.append(fun=f, constraint_violation=viol, kkt_residual=kkt, step_norm=float(np.linalg.norm(s)),
-                           alpha=alpha, ls_trials=trials, penalty=mu, relaxed=delta)
-            if viol <= self.ctol and kkt <= self.gtol:
-                return result(Status.GTOL, k, "KKT residual ≤ gtol and constraint violation ≤ ctol")
+                           alpha=alpha, ls_trials=trials, penalty=float(max(np.max(mu_c, initial=0.0), np.max(mu_h, initial=0.0))), relaxed=delta)
+            if viol <= self.ctol:
+                scale = self.ftol * max(1.0, abs(f))
+                if alpha == 1.0 and abs(f - f_prev) <= scale and abs(phit - phi_prev) <= scale:
+                    return result(Status.FTOL, k)
+                if float(np.max(np.abs(s))) <= self.xtol * (1.0 + float(np.max(np.abs(x)))):
+                    return result(Status.XTOL, k)
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)
         return result(Status.MAXITER, self.maxiter)
@@ -278,4 +294,11 @@ def _damped_bfgs(B: np.ndarray, s: np.ndarray, y: np.ndarray, *, first: bool) ->
         return B
     theta = 1.0 if sy >= 0.2 * sBs else 0.8 * sBs / (sBs - sy)
     r = theta * y + (1.0 - theta) * Bs
-    return B - np.outer(Bs, Bs) / sBs + np.outer(r, r) / float(s @ r)
+    updated = B - np.outer(Bs, Bs) / sBs + np.outer(r, r) / float(s @ r)
+    updated = 0.5 * (updated + updated.T)
+    try:
+        np.linalg.cholesky(updated)
+    except np.linalg.LinAlgError:
+        # Rounding lost positive definiteness (the update is exact only in exact arithmetic): skip it.
+        return B
+    return updated
