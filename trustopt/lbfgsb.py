@@ -42,6 +42,8 @@ from .result import Callback, History, Result, Status, check_callback_stop, coun
 __all__ = ["LBFGSB"]
 
 _EPS = float(np.finfo(float).eps)
+#: Least extrapolation factor of the line search: lbfgsb.f's dcsrch tries α + 4(α − 0) = 5α (xtrapu = 4).
+_MIN_GROWTH = 5.0
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ class LBFGSB:
         start = objective.counts()
         history = History()
         trial_objective = _ProjectedObjective(objective, box)
+        constrained = not box.unbounded
+        boxed = bool(np.all(np.isfinite(box.lower)) and np.all(np.isfinite(box.upper)))
 
         def result(status: Status, nit: int, message: str = "") -> Result:
             text = message or status.description
@@ -259,11 +263,15 @@ class LBFGSB:
                     # The Cauchy point along −g does not descend: stationary up to rounding.
                     return result(Status.GTOL if pg_norm <= self.gtol else Status.LINE_SEARCH_FAILED, k - 1,
                                   "" if pg_norm <= self.gtol else "no descent direction inside the box")
-                alpha_max = box.max_step(x, d)
-                # Without curvature information, a first step of unit length (as lbfgsb.f).
-                alpha0 = 1.0 if S else min(1.0, 1.0 / float(np.linalg.norm(d)))
+                # lbfgsb.f's choices: on the first iteration a bounded problem steps no further than
+                # x̄ (the model's point, which is feasible), and unless every variable has both bounds
+                # the first trial has unit length; afterwards α = 1 first, capped where the ray leaves the box.
+                first = k == 1
+                alpha_max = 1.0 if first and constrained else box.max_step(x, d)
+                alpha0 = min(1.0, 1.0 / float(np.linalg.norm(d))) if first and not boxed else 1.0
                 ls = strong_wolfe(trial_objective, x, d, f, g, alpha0=min(alpha0, alpha_max), c1=self.c1,
-                                  c2=self.c2, alpha_max=alpha_max, maxiter=self.max_ls, accept_at_max=True)
+                                  c2=self.c2, alpha_max=alpha_max, maxiter=self.max_ls, accept_at_max=True,
+                                  min_growth=_MIN_GROWTH)
                 if ls.success or not S:
                     break
                 # The quasi-Newton direction failed: forget the memory and retry from the Cauchy point along −g.

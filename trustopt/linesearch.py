@@ -158,6 +158,7 @@ def strong_wolfe(
     alpha_max: float = 1e10,
     maxiter: int = 20,
     accept_at_max: bool = False,
+    min_growth: float = 2.0,
 ) -> LineSearchResult:
     """Strong-Wolfe line search (Nocedal & Wright (2006), Algorithms 3.5 and 3.6).
 
@@ -171,9 +172,14 @@ def strong_wolfe(
     ``alpha_max`` with sufficient decrease is accepted although the slope is
     still steep: a bound-constrained solver caps α where the path leaves the
     box, and stopping there is what Moré–Thuente's search in L-BFGS-B does.
+    ``min_growth`` (default 2, doubling) is the least factor an extrapolation
+    multiplies α by; L-BFGS-B's search grows α to at least 5α (dcsrch's
+    xtrapu = 4: α + 4(α − 0)).
     """
     if not (0.0 < c1 < c2 < 1.0):
         raise ValueError(f"need 0 < c1 < c2 < 1; got c1={c1}, c2={c2}")
+    if not (1.0 < min_growth <= 10.0):
+        raise ValueError(f"min_growth must lie in (1, 10]; got {min_growth}")
     if not (alpha0 > 0 and math.isfinite(alpha0)):
         raise ValueError(f"alpha0 must be positive and finite; got {alpha0}")
     dphi0 = float(g0 @ p)
@@ -241,10 +247,10 @@ def strong_wolfe(
             if accept_at_max:
                 return LineSearchResult(True, a, xa, f, g, trials, "step reached alpha_max")
             break
-        # Extrapolate: the cubic's minimizer, kept between doubling and ten-fold
+        # Extrapolate: the cubic's minimizer, kept between min_growth-fold and ten-fold
         # growth so that a tiny first step still grows geometrically.
         grow = _cubic_min(a_prev, f_prev, d_prev, a, f, d)
-        grow = 2.0 * a if grow is None else min(max(grow, 2.0 * a), 10.0 * a)
+        grow = min_growth * a if grow is None else min(max(grow, min_growth * a), 10.0 * a)
         a_prev, f_prev, d_prev = a, f, d
         a = min(grow, alpha_max)
     return LineSearchResult(False, 0.0, x, f0, g0, trials, "strong-Wolfe search hit its trial limit")
