@@ -1,9 +1,10 @@
 """Constrained test problems from the Hock–Schittkowski collection.
 
 W. Hock and K. Schittkowski, "Test Examples for Nonlinear Programming Codes",
-Lecture Notes in Economics and Mathematical Systems 187, Springer (1981);
-K. Schittkowski, "More Test Examples for Nonlinear Programming Codes", LNEMS
-282, Springer (1987). Each problem is
+Lecture Notes in Economics and Mathematical Systems 187, Springer (1981),
+problems 1-119 (K. Schittkowski, "More Test Examples for Nonlinear Programming
+Codes", LNEMS 282, Springer (1987), continues the numbering from 201; none of
+those is here yet). Each problem is
 
     minimize f(x)  subject to  lower <= x <= upper,  c(x) <= 0,  h(x) = 0,
 
@@ -16,17 +17,18 @@ Functions are written with ``autograd.numpy`` so that f, c and h are
 differentiable by autograd; constraint functions return flat vectors.
 
 Where the book prints a solution x* to a few digits, the value stored here is
-that solution polished to double precision (SLSQP with tight tolerances, from
-the printed point) so that it is feasible to 1e-10; the comment beside it keeps
-the printed digits, and the tests check that the two agree to those digits.
-f_star is the value the book prints (or its closed form where one exists).
+that solution polished to double precision (Newton's method on the KKT
+equations of its active constraints, from the printed point) so that it is
+feasible to 1e-10; the comment beside it keeps the printed digits, and the tests
+check that the two agree to those digits. f_star is the value the book prints,
+or its closed form where one exists; hs106 is the one exception (see there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from math import acos, asin, cos, log, pi, sqrt
+from math import asin, log, pi, sqrt
 
 import autograd.numpy as anp
 import numpy as np
@@ -69,7 +71,9 @@ class ConstrainedProblem:
         f_star: The documented minimum value.
         x_star: A documented minimizer (read-only), or None.
         active: Indices of the inequalities c_i active at ``x_star`` (bounds
-            not included), or None where not known.
+            not included), or None where not known. The book gives x*, not
+            the active set; these were read off x* and the tests check them
+            against c(x*).
         kind: The most general constraint type present: ``"bounds"``,
             ``"linear"`` or ``"nonlinear"``.
         source: Where the problem comes from, e.g.
@@ -495,13 +499,16 @@ _hs(56, lambda x: -x[0] * x[1] * x[2], [1.0, 1.0, 1.0, _HS56_A, _HS56_A, _HS56_A
 _hs(60, lambda x: (x[0] - 1.0) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 4, [2.0, 2.0, 2.0],
     lower=np.full(3, -10.0), upper=np.full(3, 10.0),
     eq=(lambda x: x[0] * (1.0 + x[1] ** 2) + x[2] ** 4 - 4.0 - 3.0 * sqrt(2.0),),
-    f_star=0.03256820025, x_star=[1.1048590197333166, 1.1966741822882572, 1.535262260325326],  # printed 1.104859024, 1.196674194, 1.535262257
+    # printed 1.104859024, 1.196674194, 1.535262257
+    f_star=0.03256820025, x_star=[1.1048590197333166, 1.1966741822882572, 1.535262260325326],
     kind="nonlinear")
 
-_hs(61, lambda x: 4.0 * x[0] ** 2 + 2.0 * x[1] ** 2 + 2.0 * x[2] ** 2 - 33.0 * x[0] + 16.0 * x[1] - 24.0 * x[2],
+_hs(61, lambda x: (4.0 * x[0] ** 2 + 2.0 * x[1] ** 2 + 2.0 * x[2] ** 2
+                   - 33.0 * x[0] + 16.0 * x[1] - 24.0 * x[2]),
     [0.0, 0.0, 0.0],
     eq=(lambda x: 3.0 * x[0] - 2.0 * x[1] ** 2 - 7.0, lambda x: 4.0 * x[0] - x[2] ** 2 - 11.0),
-    f_star=-143.6461422, x_star=[5.326770135563928, -2.118998632218976, 3.2104642253505506],  # printed 5.326770157, -2.118998639, 3.210464239
+    # printed 5.326770157, -2.118998639, 3.210464239
+    f_star=-143.6461422, x_star=[5.326770135563928, -2.118998632218976, 3.2104642253505506],
     kind="nonlinear")
 
 
@@ -516,44 +523,51 @@ def _hs62_objective(x: Vector) -> float:
 
 _hs(62, _hs62_objective, [0.7, 0.2, 0.1], lower=np.zeros(3), upper=np.ones(3),
     eq=(lambda x: x[0] + x[1] + x[2] - 1.0,),
-    f_star=-26272.51448, x_star=[0.6178126908126921, 0.32820222311966935, 0.053985086067638466],  # printed 0.6178126908, 0.328202223, 0.5398471297e-1
+    # printed 0.6178126908, 0.328202223, 0.5398471297e-1
+    f_star=-26272.51448, x_star=[0.6178126908126921, 0.32820222311966935, 0.053985086067638466],
     kind="linear")
 
 _hs(63, lambda x: 1000.0 - x[0] ** 2 - 2.0 * x[1] ** 2 - x[2] ** 2 - x[0] * x[1] - x[0] * x[2],
     [2.0, 2.0, 2.0], lower=np.zeros(3), upper=np.full(3, _INF),
     eq=(lambda x: 8.0 * x[0] + 14.0 * x[1] + 7.0 * x[2] - 56.0,
         lambda x: x[0] ** 2 + x[1] ** 2 + x[2] ** 2 - 25.0),
-    f_star=961.7151721, x_star=[3.5121213418747206, 0.21698794151522335, 3.552171154827016],  # printed 3.512118414, 0.2169881741, 3.552174034
+    # printed 3.512118414, 0.2169881741, 3.552174034
+    f_star=961.7151721, x_star=[3.5121213418747206, 0.21698794151522335, 3.552171154827016],
     kind="nonlinear")
 
 _hs(64, lambda x: (5.0 * x[0] + 50000.0 / x[0] + 20.0 * x[1] + 72000.0 / x[1] + 10.0 * x[2]
                    + 144000.0 / x[2]),
     [1.0, 1.0, 1.0], lower=np.full(3, 1e-5), upper=np.full(3, _INF),
     ineq=(lambda x: 1.0 - 4.0 / x[0] - 32.0 / x[1] - 120.0 / x[2],),
-    f_star=6299.842428, x_star=[108.73470491089893, 85.1262127908938, 204.32459661260557],  # printed 108.7347175, 85.12613942, 204.3247078
+    # printed 108.7347175, 85.12613942, 204.3247078
+    f_star=6299.842428, x_star=[108.73470491089893, 85.1262127908938, 204.32459661260557],
     active=(0,), kind="nonlinear")
 
 _hs(65, lambda x: (x[0] - x[1]) ** 2 + (x[0] + x[1] - 10.0) ** 2 / 9.0 + (x[2] - 5.0) ** 2, [-5.0, 5.0, 0.0],
     lower=[-4.5, -4.5, -5.0], upper=[4.5, 4.5, 5.0],
     ineq=(lambda x: 48.0 - x[0] ** 2 - x[1] ** 2 - x[2] ** 2,),
-    f_star=0.9535288567, x_star=[3.6504617252130362, 3.6504617252130362, 4.620417555320008],  # printed 3.650461821, 3.65046168, 4.6204170507
+    # printed 3.650461821, 3.65046168, 4.6204170507
+    f_star=0.9535288567, x_star=[3.6504617252130362, 3.6504617252130362, 4.620417555320008],
     active=(0,), kind="nonlinear")
 
 _hs(66, lambda x: 0.2 * x[2] - 0.8 * x[0], [0.0, 1.05, 2.9], lower=np.zeros(3), upper=[100.0, 100.0, 10.0],
     ineq=(lambda x: x[1] - anp.exp(x[0]), lambda x: x[2] - anp.exp(x[1])),
-    f_star=0.5181632741, x_star=[0.1841264879228477, 1.2021678731970429, 3.3273223225990955],  # printed 0.1841264879, 1.202167873, 3.327322322
+    # printed 0.1841264879, 1.202167873, 3.327322322
+    f_star=0.5181632741, x_star=[0.1841264879228477, 1.2021678731970429, 3.3273223225990955],
     active=(0, 1), kind="nonlinear")
 
 _hs(71, lambda x: x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2], [1.0, 5.0, 5.0, 1.0],
     lower=np.ones(4), upper=np.full(4, 5.0), ineq=(lambda x: x[0] * x[1] * x[2] * x[3] - 25.0,),
     eq=(lambda x: x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 - 40.0,),
-    f_star=17.0140173, x_star=[1.0, 4.742999637264417, 3.821149984184874, 1.3794082931726723],  # printed 1, 4.7429994, 3.8211503, 1.3794082
+    # printed 1, 4.7429994, 3.8211503, 1.3794082
+    f_star=17.0140173, x_star=[1.0, 4.742999637264417, 3.821149984184874, 1.3794082931726723],
     active=(0,), kind="nonlinear")
 
 _hs(76, lambda x: (x[0] ** 2 + 0.5 * x[1] ** 2 + x[2] ** 2 + 0.5 * x[3] ** 2 - x[0] * x[2] + x[2] * x[3]
                    - x[0] - 3.0 * x[1] + x[2] - x[3]),
     np.full(4, 0.5), lower=np.zeros(4), upper=np.full(4, _INF),
-    ineq=(lambda x: 5.0 - x[0] - 2.0 * x[1] - x[2] - x[3], lambda x: 4.0 - 3.0 * x[0] - x[1] - 2.0 * x[2] + x[3],
+    ineq=(lambda x: 5.0 - x[0] - 2.0 * x[1] - x[2] - x[3],
+          lambda x: 4.0 - 3.0 * x[0] - x[1] - 2.0 * x[2] + x[3],
           lambda x: x[1] + 4.0 * x[2] - 1.5),
     f_star=-103.0 / 22.0, x_star=[3.0 / 11.0, 23.0 / 11.0, 0.0, 6.0 / 11.0], active=(0,), kind="linear")
 
@@ -562,14 +576,17 @@ _hs(77, lambda x: ((x[0] - 1.0) ** 2 + (x[0] - x[1]) ** 2 + (x[2] - 1.0) ** 2 + 
     np.full(5, 2.0),
     eq=(lambda x: x[0] ** 2 * x[3] + anp.sin(x[3] - x[4]) - 2.0 * sqrt(2.0),
         lambda x: x[1] + x[2] ** 4 * x[3] ** 2 - 8.0 - sqrt(2.0)),
-    f_star=0.24150513, x_star=[1.1661721897092985, 1.1821113888027044, 1.3802570431454597, 1.5060362736230457, 0.6109201960430908],
+    f_star=0.24150513,
+    x_star=[1.1661721897092985, 1.1821113888027044, 1.3802570431454597, 1.5060362736230457,
+            0.6109201960430908],
     # printed 1.166172, 1.182111, 1.380257, 1.506036, 0.6109203
     kind="nonlinear")
 
 _HS78_80_EQ = (lambda x: x[0] ** 2 + x[1] ** 2 + x[2] ** 2 + x[3] ** 2 + x[4] ** 2 - 10.0,
                lambda x: x[1] * x[2] - 5.0 * x[3] * x[4], lambda x: x[0] ** 3 + x[1] ** 3 + 1.0)
 # printed -1.717143, 1.595709, 1.827247, -0.7636413, -0.7636450
-_HS78_80_X = [-1.7171435703943823, 1.5957096901835544, 1.8272457529271946, -0.7636430781841304, -0.7636430781841304]
+_HS78_80_X = [-1.7171435703943823, 1.5957096901835544, 1.8272457529271946, -0.7636430781841304,
+              -0.7636430781841304]
 _hs(78, lambda x: x[0] * x[1] * x[2] * x[3] * x[4], [-2.0, 1.5, 2.0, -1.0, -1.0], eq=_HS78_80_EQ,
     f_star=-2.91970041, x_star=_HS78_80_X, kind="nonlinear")
 
@@ -578,7 +595,9 @@ _hs(79, lambda x: ((x[0] - 1.0) ** 2 + (x[0] - x[1]) ** 2 + (x[1] - x[2]) ** 2 +
     np.full(5, 2.0),
     eq=(lambda x: x[0] + x[1] ** 2 + x[2] ** 3 - 2.0 - 3.0 * sqrt(2.0),
         lambda x: x[1] - x[2] ** 2 + x[3] + 2.0 - 2.0 * sqrt(2.0), lambda x: x[0] * x[4] - 2.0),
-    f_star=0.0787768209, x_star=[1.1911274563110514, 1.3626031649617423, 1.4728179315120877, 1.6350166191679931, 1.6790814361664075],
+    f_star=0.0787768209,
+    x_star=[1.1911274563110514, 1.3626031649617423, 1.4728179315120877, 1.6350166191679931,
+            1.6790814361664075],
     # printed 1.191127, 1.362603, 1.472818, 1.635017, 1.679081
     kind="nonlinear")
 
@@ -602,9 +621,11 @@ _hs(100, _hs100_objective, [1.0, 2.0, 0.0, 4.0, 0.0, 1.0, 1.0],
     ineq=(lambda x: 127.0 - 2.0 * x[0] ** 2 - 3.0 * x[1] ** 4 - x[2] - 4.0 * x[3] ** 2 - 5.0 * x[4],
           lambda x: 282.0 - 7.0 * x[0] - 3.0 * x[1] - 10.0 * x[2] ** 2 - x[3] + x[4],
           lambda x: 196.0 - 23.0 * x[0] - x[1] ** 2 - 6.0 * x[5] ** 2 + 8.0 * x[6],
-          lambda x: -4.0 * x[0] ** 2 - x[1] ** 2 + 3.0 * x[0] * x[1] - 2.0 * x[2] ** 2 - 5.0 * x[5] + 11.0 * x[6]),
-    f_star=680.6300573, x_star=[2.33049937287957, 1.9513723728968888, -0.47754139238887167, 4.36572623365581, -0.6244869705268175,
-            1.0381310186079584, 1.5942267116118685],
+          lambda x: (-4.0 * x[0] ** 2 - x[1] ** 2 + 3.0 * x[0] * x[1] - 2.0 * x[2] ** 2
+                     - 5.0 * x[5] + 11.0 * x[6])),
+    f_star=680.6300573,
+    x_star=[2.33049937287957, 1.9513723728968888, -0.47754139238887167, 4.36572623365581,
+            -0.6244869705268175, 1.0381310186079584, 1.5942267116118685],
     # printed 2.330499, 1.951372, -0.4775414, 4.365726, -0.6244870, 1.038131, 1.594227
     active=(0, 3), kind="nonlinear")
 
@@ -635,7 +656,8 @@ _hs(113, _hs113_objective, [2.0, 3.0, 5.0, 5.0, 1.0, 2.0, 7.0, 3.0, 6.0, 10.0],
     f_star=24.3062091,
     x_star=[2.171996371255455, 2.363682973697281, 8.77392573847685, 5.095984487948453, 0.9906547649638593,
             1.4305739789363159, 1.3216442081617028, 9.828725807886322, 8.280091670098345, 8.375926663921323],
-    # printed 2.171996, 2.363683, 8.773926, 5.095984, 0.9906548, 1.430574, 1.321644, 9.828726, 8.280092, 8.375927
+    # printed 2.171996, 2.363683, 8.773926, 5.095984, 0.9906548, 1.430574, 1.321644, 9.828726, 8.280092,
+    # 8.375927
     active=(0, 1, 2, 3, 4, 6), kind="nonlinear")
 
 
@@ -686,8 +708,10 @@ def _hs74_75(number: int, a: float, f_star: float, x_star: list[float], active: 
 
 
 # printed x* (679.9453, 1026.067, 0.1188764, -0.3962336) and (776.1592, 925.1949, 0.05110879, -0.4288911)
-_hs74_75(74, 0.55, 5126.4981, [679.9453198512116, 1026.0671326104648, 0.11887636449310195, -0.39623355320321024], ())
-_hs74_75(75, 0.48, 5174.4129, [776.1590265860593, 925.195138469092, 0.05110892853835137, -0.4288910714616486], (0,))
+_hs74_75(74, 0.55, 5126.4981,
+         [679.9453198512116, 1026.0671326104648, 0.11887636449310195, -0.39623355320321024], ())
+_hs74_75(75, 0.48, 5174.4129,
+         [776.1590265860593, 925.195138469092, 0.05110892853835137, -0.4288910714616486], (0,))
 
 
 def _hs83_a(x: Vector) -> tuple[object, object, object]:
@@ -699,11 +723,13 @@ def _hs83_a(x: Vector) -> tuple[object, object, object]:
 
 # Colville's third problem: 0 <= a1 <= 92, 90 <= a2 <= 110, 20 <= a3 <= 25, each side one inequality.
 _hs(83, lambda x: 5.3578547 * x[2] ** 2 + 0.8356891 * x[0] * x[4] + 37.293239 * x[0] - 40792.141,
-    [78.0, 33.0, 27.0, 27.0, 27.0], lower=[78.0, 33.0, 27.0, 27.0, 27.0], upper=[102.0, 45.0, 45.0, 45.0, 45.0],
+    [78.0, 33.0, 27.0, 27.0, 27.0], lower=[78.0, 33.0, 27.0, 27.0, 27.0],
+    upper=[102.0, 45.0, 45.0, 45.0, 45.0],
     ineq=(lambda x: _hs83_a(x)[0], lambda x: 92.0 - _hs83_a(x)[0],
           lambda x: _hs83_a(x)[1] - 90.0, lambda x: 110.0 - _hs83_a(x)[1],
           lambda x: _hs83_a(x)[2] - 20.0, lambda x: 25.0 - _hs83_a(x)[2]),
-    f_star=-30665.53867, x_star=[78.0, 33.0, 29.995256025681627, 45.0, 36.77581290578814],  # printed 29.99526, 36.77581
+    # printed 29.99526, 36.77581
+    f_star=-30665.53867, x_star=[78.0, 33.0, 29.995256025681627, 45.0, 36.77581290578814],
     active=(1, 4), kind="nonlinear")
 
 
@@ -730,7 +756,8 @@ def _hs104_objective(x: Vector) -> float:
     return 0.4 * x[0] ** 0.67 * x[6] ** -0.67 + 0.4 * x[1] ** 0.67 * x[7] ** -0.67 + 10.0 - x[0] - x[1]
 
 
-_hs(104, _hs104_objective, [6.0, 3.0, 0.4, 0.2, 6.0, 6.0, 1.0, 0.5], lower=np.full(8, 0.1), upper=np.full(8, 10.0),
+_hs(104, _hs104_objective, [6.0, 3.0, 0.4, 0.2, 6.0, 6.0, 1.0, 0.5],
+    lower=np.full(8, 0.1), upper=np.full(8, 10.0),
     ineq=(lambda x: 1.0 - 0.0588 * x[4] * x[6] - 0.1 * x[0],
           lambda x: 1.0 - 0.0588 * x[5] * x[7] - 0.1 * x[0] - 0.1 * x[1],
           lambda x: 1.0 - 4.0 * x[2] / x[4] - 2.0 * x[2] ** -0.71 / x[4] - 0.0588 * x[2] ** -1.3 * x[6],
@@ -743,8 +770,10 @@ _hs(104, _hs104_objective, [6.0, 3.0, 0.4, 0.2, 6.0, 6.0, 1.0, 0.5], lower=np.fu
     active=(0, 1, 2, 3), kind="nonlinear")
 
 # The book prints f* = 7049.330923 at a point that is feasible but not optimal;
-# Schittkowski's later revision of the collection gives the value below, which
-# the tests confirm through the KKT conditions.
+# the value below is the one of Schittkowski's later revision of the collection
+# ("Test Examples for Nonlinear Programming Codes - All Problems from the
+# Hock-Schittkowski-Collection", University of Bayreuth, 2009), which SLSQP
+# reaches from x0 and the tests confirm through the KKT conditions.
 _hs(106, lambda x: x[0] + x[1] + x[2], [5000.0, 5000.0, 5000.0, 200.0, 350.0, 150.0, 225.0, 425.0],
     lower=[100.0, 1000.0, 1000.0, 10.0, 10.0, 10.0, 10.0, 10.0],
     upper=[10000.0, 10000.0, 10000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0],
@@ -756,7 +785,8 @@ _hs(106, lambda x: x[0] + x[1] + x[2], [5000.0, 5000.0, 5000.0, 200.0, 350.0, 15
     f_star=7049.24802052867,
     x_star=[579.3066844253551, 1359.970668051655, 5109.970668051654, 182.0176995811199, 295.6011732779338,
             217.98230041888007, 286.4165263031861, 395.6011732779338],
-    # the book's (579.3167, 1359.943, 5110.071, 182.0174, 295.5985, 217.9799, 286.4162, 395.5979) is not optimal
+    # the book's x* (579.3167, 1359.943, 5110.071, 182.0174, 295.5985, 217.9799, 286.4162, 395.5979)
+    # is 0.08 above this one
     active=(0, 1, 2, 3, 4, 5), kind="nonlinear")
 
 
@@ -777,8 +807,8 @@ _hs(108, _hs108_objective, np.ones(9), lower=[-_INF] * 8 + [0.0], upper=np.full(
           lambda x: x[0] * x[3] - x[1] * x[2], lambda x: x[2] * x[8], lambda x: -x[4] * x[8],
           lambda x: x[4] * x[7] - x[5] * x[6]),
     f_star=-0.5 * sqrt(3.0),
-    x_star=[0.8841292179790127, 0.4672424701542225, 0.037420760108957216, 0.9992995980750057, 0.8841292179790127,
-            0.46724247015422254, 0.03742076010895723, 0.9992995980750057, 0.0],
+    x_star=[0.8841292179790127, 0.4672424701542225, 0.037420760108957216, 0.9992995980750057,
+            0.8841292179790127, 0.46724247015422254, 0.03742076010895723, 0.9992995980750057, 0.0],
     # printed 0.8841292, 0.4672425, 0.03742076, 0.9992996 (twice), 0.26e-19
     active=(0, 2, 3, 5, 6, 8, 10, 11), kind="nonlinear")
 

@@ -45,8 +45,10 @@ PRINTED_X = {
     "hs083": [78.0, 33.0, 29.99526, 45.0, 36.77581],
     "hs093": [5.332666, 4.656744, 10.43299, 12.08230, 0.7526074, 0.87865084],
     "hs104": [6.465114, 2.232709, 0.6673975, 0.5957564, 5.932676, 5.527235, 1.013322, 0.4006682],
-    "hs108": [0.8841292, 0.4672425, 0.03742076, 0.9992996, 0.8841292, 0.4672425, 0.03742076, 0.9992996, 0.26e-19],
-    "hs113": [2.171996, 2.363683, 8.773926, 5.095984, 0.9906548, 1.430574, 1.321644, 9.828726, 8.280092, 8.375927],
+    "hs108": [0.8841292, 0.4672425, 0.03742076, 0.9992996, 0.8841292, 0.4672425, 0.03742076, 0.9992996,
+              0.26e-19],
+    "hs113": [2.171996, 2.363683, 8.773926, 5.095984, 0.9906548, 1.430574, 1.321644, 9.828726, 8.280092,
+              8.375927],
 }
 
 # Problems where neither SLSQP nor trust-constr reaches f* from the (projected)
@@ -79,11 +81,16 @@ def _start(p: ConstrainedProblem) -> np.ndarray:
 def _solve_slsqp(p: ConstrainedProblem):
     constraints = []
     if p.ineq is not None:
-        constraints.append({"type": "ineq", "fun": lambda x: -p.ineq(x), "jac": autograd.jacobian(lambda x: -p.ineq(x))})
+
+        def g(x):  # SLSQP's inequalities are g(x) >= 0
+            return -p.ineq(x)
+
+        constraints.append({"type": "ineq", "fun": g, "jac": autograd.jacobian(g)})
     if p.eq is not None:
         constraints.append({"type": "eq", "fun": p.eq, "jac": autograd.jacobian(p.eq)})
-    return minimize(p.fun, _start(p), jac=autograd.grad(p.fun), method="SLSQP", bounds=Bounds(p.lower, p.upper),
-                    constraints=constraints, options={"ftol": 1e-12, "maxiter": 500})
+    return minimize(p.fun, _start(p), jac=autograd.grad(p.fun), method="SLSQP",
+                    bounds=Bounds(p.lower, p.upper), constraints=constraints,
+                    options={"ftol": 1e-12, "maxiter": 500})
 
 
 def _solve_trust_constr(p: ConstrainedProblem):
