@@ -98,8 +98,13 @@ class SQP:
         multipliers at the current point, is ≤ gtol·max(1, ‖∇f‖∞) … Default 1e-7.
     ctol : … and the constraint violation ‖(c⁺, h, bound violation)‖∞ ≤ ctol.
         Default 1e-8.
-    ftol : … or when a feasible step changed f and the merit by at most
-        ftol·max(1, |f|). Default 1e-10.
+    ftol : … or, as SLSQP does, when the point is feasible to ctol, the QP
+        predicts a change |∇fᵀp| + Σ|λᵢcᵢ| ≤ ftol·max(1, |f|) (so f is
+        within about that of the local optimum) and the KKT residual is
+        already ≤ ``loose_gtol``·max(1, ‖∇f‖∞). Default 1e-9 (SLSQP's
+        ``ftol`` is 1e-6, absolute).
+    loose_gtol : see ftol; guards that test against a stall far from a KKT
+        point. Default 1e-4.
     xtol : also stop (feasible) when the QP step or the accepted step has
         ‖p‖∞ ≤ xtol·(1 + ‖x‖∞). Default 1e-12.
     maxiter : SQP iterations. Default 200 (SLSQP's is 100).
@@ -114,7 +119,8 @@ class SQP:
 
     gtol: float = 1e-7
     ctol: float = 1e-8
-    ftol: float = 1e-10
+    ftol: float = 1e-9
+    loose_gtol: float = 1e-4
     xtol: float = 1e-12
     maxiter: int = 200
     maxfev: int = 2000
@@ -124,7 +130,7 @@ class SQP:
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
-        for name in ("gtol", "ctol", "ftol", "xtol"):
+        for name in ("gtol", "ctol", "ftol", "loose_gtol", "xtol"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
         if not 0 < self.armijo < 0.5:
@@ -211,9 +217,14 @@ class SQP:
             if viol <= self.ctol and delta == 0.0:
                 _, kkt_here, _, _ = kkt_measures(g, c, h, Jc.T @ lam_new + Jh.T @ nu_new, lam_new, x, lb, ub,
                                                  tol=self.ctol)
-                if kkt_here <= self.gtol * max(1.0, float(np.max(np.abs(g)))):
+                gscale = max(1.0, float(np.max(np.abs(g))))
+                if kkt_here <= self.gtol * gscale:
                     lam, nu = lam_new, nu_new
                     return result(Status.GTOL, k - 1, "KKT residual ≤ gtol and constraint violation ≤ ctol")
+                predicted = abs(float(g @ p)) + float(np.sum(np.abs(lam_new * c)))
+                if kkt_here <= self.loose_gtol * gscale and predicted <= self.ftol * max(1.0, abs(f)):
+                    lam, nu = lam_new, nu_new
+                    return result(Status.FTOL, k - 1, "feasible, and the QP step predicts a change of f below ftol")
             if float(np.max(np.abs(p), initial=0.0)) <= self.xtol * (1.0 + float(np.max(np.abs(x)))):
                 lam, nu = lam_new, nu_new
                 if viol <= self.ctol:
@@ -260,8 +271,7 @@ class SQP:
                 return result(Status.NONFINITE, k - 1, "a derivative is not finite at the accepted step")
             s = xt - x
             y = gt - g + (Jct - Jc).T @ lam_new + (Jht - Jh).T @ nu_new
-            B = _damped_bfgs(B, s, y, first=(k == 1))
-            f_prev, phi_prev = f, phi
+            B = _damped_bfgs(B, s, y)
             x, f, g, c, h, Jc, Jh = xt, ft, gt, ct, ht, Jct, Jht
             lam, nu = lam_new, nu_new
             viol = violation_of(c, h)
@@ -269,9 +279,6 @@ class SQP:
             history.append(fun=f, constraint_violation=viol, kkt_residual=kkt, step_norm=float(np.linalg.norm(s)),
                            alpha=alpha, ls_trials=trials, penalty=float(max(np.max(mu_c, initial=0.0), np.max(mu_h, initial=0.0))), relaxed=delta)
             if viol <= self.ctol:
-                scale = self.ftol * max(1.0, abs(f))
-                if alpha == 1.0 and abs(f - f_prev) <= scale and abs(phit - phi_prev) <= scale:
-                    return result(Status.FTOL, k)
                 if float(np.max(np.abs(s))) <= self.xtol * (1.0 + float(np.max(np.abs(x)))):
                     return result(Status.XTOL, k)
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
@@ -279,15 +286,14 @@ class SQP:
         return result(Status.MAXITER, self.maxiter)
 
 
-def _damped_bfgs(B: np.ndarray, s: np.ndarray, y: np.ndarray, *, first: bool) -> np.ndarray:
+def _damped_bfgs(B: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Powell's damped BFGS update (N&W Procedure 18.2, θ from the 0.2/0.8 rule).
 
-    On the first step B = I is rescaled to (yᵀy / sᵀy)·I when sᵀy > 0
-    (N&W eq. 6.20), so the initial curvature matches the problem's.
+    B₀ = I is not rescaled by yᵀy/sᵀy after the first step (N&W eq. 6.20):
+    on the HS set the rescaling cost more iterations than it saved, and SLSQP
+    does not rescale either.
     """
     sy = float(s @ y)
-    if first and sy > 0:
-        B = (float(y @ y) / sy) * np.eye(s.size)
     Bs = B @ s
     sBs = float(s @ Bs)
     if not sBs > 0:
