@@ -97,11 +97,11 @@ class SQP:
         bound multipliers, and complementarity), measured with the QP's
         multipliers at the current point, is ≤ gtol·max(1, ‖∇f‖∞) … Default 1e-7.
     ctol : … and the constraint violation ‖(c⁺, h, bound violation)‖∞ ≤ ctol.
-        Default 1e-8.
+        Default 1e-7.
     ftol : … or, as SLSQP does, when the point is feasible to ctol, the QP
         predicts a change |∇fᵀp| + Σ|λᵢcᵢ| ≤ ftol·max(1, |f|) (so f is
         within about that of the local optimum) and the KKT residual is
-        already ≤ ``loose_gtol``·max(1, ‖∇f‖∞). Default 1e-9 (SLSQP's
+        already ≤ ``loose_gtol``·max(1, ‖∇f‖∞). Default 1e-8 (SLSQP's
         ``ftol`` is 1e-6, absolute).
     loose_gtol : see ftol; guards that test against a stall far from a KKT
         point. Default 1e-4.
@@ -118,8 +118,8 @@ class SQP:
     """
 
     gtol: float = 1e-7
-    ctol: float = 1e-8
-    ftol: float = 1e-9
+    ctol: float = 1e-7
+    ftol: float = 1e-8
     loose_gtol: float = 1e-4
     xtol: float = 1e-12
     maxiter: int = 200
