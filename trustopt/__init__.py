@@ -6,6 +6,7 @@ a :class:`Result`.
 """
 
 from .augmented_lagrangian import AugmentedLagrangian
+from .bounded_trust_region import BoundedTrustRegion
 from .bounds import Box, as_box
 from .cg import CGResult, CGStatus, conjugate_gradient
 from .constrained import AdaptiveBound, DivergenceTrustRegion, NaturalGradient, PenaltyMethod, adapt_penalty
@@ -34,6 +35,7 @@ __all__ = [
     "MM",
     "Adam",
     "AdaptiveBound",
+    "BoundedTrustRegion",
     "Box",
     "CGResult",
     "CGStatus",

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .augmented_lagrangian import AugmentedLagrangian
+from .bounded_trust_region import BoundedTrustRegion
 from .bounds import as_box
 from .constraints import as_constraints
 from .first_order import Adam, GradientDescent
@@ -77,6 +78,7 @@ def default_method(needs: frozenset[str], n: int = 1) -> str:
 
 register_method("lbfgs", LBFGS)
 register_method("l-bfgs-b", LBFGSB, frozenset({"bounds"}))
+register_method("trust-bounded", BoundedTrustRegion, frozenset({"bounds"}))
 register_method("sqp", SQP, frozenset({"bounds", "constraints"}))
 register_method("auglag", AugmentedLagrangian, frozenset({"bounds", "constraints"}))
 register_method("trust-steihaug", trust_region_method(Steihaug))
