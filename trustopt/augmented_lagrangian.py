@@ -70,8 +70,8 @@ class AugmentedLagrangian:
 
     Parameters
     ----------
-    gtol : stop when the KKT residual is ≤ gtol … Default 1e-7.
-    ctol : … and the constraint violation ≤ ctol. Default 1e-8.
+    gtol : stop when the KKT residual is ≤ gtol·max(1, ‖∇f‖∞) … Default 1e-7.
+    ctol : … and the constraint violation ≤ ctol. Default 1e-7 (as SQP).
     inner_tol0 : the first inner tolerance; each outer iteration divides it by
         10, down to gtol. Default 1e-2.
     tau : required decrease factor of the infeasibility measure before ρ is
@@ -87,7 +87,7 @@ class AugmentedLagrangian:
     """
 
     gtol: float = 1e-7
-    ctol: float = 1e-8
+    ctol: float = 1e-7
     inner_tol0: float = 1e-2
     tau: float = 0.5
     gamma: float = 10.0
@@ -168,6 +168,7 @@ class AugmentedLagrangian:
             shifted_c = np.maximum(0.0, cz + lam_bar / rho)
             value = fz + 0.5 * rho * (float(shifted_h @ shifted_h) + float(shifted_c @ shifted_c))
             if not math.isfinite(value):
+                seen["nonfinite"] = True
                 return math.nan, (None if gz is None else np.full(n, np.nan))
             if gz is None:
                 return value, None
@@ -180,6 +181,7 @@ class AugmentedLagrangian:
                                     value_and_grad=lambda z: penalized(z, True))  # type: ignore[arg-type,return-value]
         for k in range(1, self.maxiter + 1):
             solver = self.inner(max(inner_tol, self.gtol))
+            seen["nonfinite"] = False
             inner = solver.minimize(inner_objective, x, bounds=box)
             inner_steps += inner.nit
             if "x" in seen and np.array_equal(seen["x"], inner.x):
@@ -203,10 +205,11 @@ class AugmentedLagrangian:
                           float(np.max(np.abs(np.minimum(-c, lam_bar / rho)), initial=0.0)))
             history.append(fun=f, constraint_violation=viol_all, kkt_residual=kkt, penalty=rho,
                            inner_iterations=inner.nit, inner_status=inner.status.name)
-            if inner.status is Status.NONFINITE:
+            # An inner solve that failed after meeting NaN/inf (its line search may report it either way).
+            if inner.status is Status.NONFINITE or (not inner.success and seen["nonfinite"]):
                 return result(Status.NONFINITE, k, "f or a constraint is not finite near the last point; "
                               "returned the last finite point")
-            if viol_all <= self.ctol and kkt <= self.gtol:
+            if viol_all <= self.ctol and kkt <= self.gtol * max(1.0, float(np.max(np.abs(g)))):
                 return result(Status.GTOL, k, "KKT residual ≤ gtol and constraint violation ≤ ctol")
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)

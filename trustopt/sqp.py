@@ -32,6 +32,7 @@ import numpy as np
 
 from .bounds import Box, as_box
 from .constraints import ConstrainedReport, Constraints, as_constraints, kkt_measures
+from .lbfgsb import LBFGSB
 from .objective import Objective, as_flat_vector
 from .qp import solve_qp
 from .result import Callback, History, Result, Status, check_callback_stop, counts_since
@@ -114,6 +115,8 @@ class SQP:
     relax_weight : weight of δ² in the relaxed QP (large, so δ is used only
         when needed). Default 1e6.
     max_backtracks : merit trials per iteration. Default 30.
+    max_restorations : feasibility-restoration phases allowed (entered when
+        no QP step reduces the infeasibility). Default 3.
     callback : receives the intermediate Result each iteration.
     """
 
@@ -127,6 +130,7 @@ class SQP:
     armijo: float = 1e-4
     relax_weight: float = 1e6
     max_backtracks: int = 30
+    max_restorations: int = 3
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
@@ -137,6 +141,8 @@ class SQP:
             raise ValueError(f"armijo must be in (0, 0.5); got {self.armijo}")
         if not self.relax_weight > 0:
             raise ValueError(f"relax_weight must be > 0; got {self.relax_weight}")
+        if self.max_restorations < 0:
+            raise ValueError(f"max_restorations must be ≥ 0; got {self.max_restorations}")
         for name in ("maxiter", "maxfev", "max_backtracks"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1; got {getattr(self, name)}")
@@ -181,6 +187,7 @@ class SQP:
         mu_c, mu_h = np.zeros(c.size), np.zeros(h.size)
         finite_l, finite_u = np.flatnonzero(np.isfinite(lb)), np.flatnonzero(np.isfinite(ub))
         best: tuple[float, np.ndarray, float, np.ndarray] | None = None
+        restorations = 0
 
         def violation_of(cv: np.ndarray, hv: np.ndarray) -> float:
             return max(float(np.max(np.maximum(cv, 0.0), initial=0.0)), float(np.max(np.abs(hv), initial=0.0)))
@@ -229,9 +236,21 @@ class SQP:
                 lam, nu = lam_new, nu_new
                 if viol <= self.ctol:
                     return result(Status.XTOL, k - 1)
-                x, f, g = best[1], best[2], best[3]
-                return result(Status.INFEASIBLE, k - 1, "the linearized constraints cannot be satisfied and no step "
-                              "reduces the infeasibility; returned the least infeasible point found")
+                # Feasibility restoration (as in filter SQP, Fletcher & Leyffer 2002): minimize ½‖(c⁺, h)‖²
+                # over the box; resume SQP if that finds a feasible point, else x is least infeasible.
+                x = _restore(cons, best[1], box)
+                c, h = cons.values(x)
+                f = objective.value(x)
+                g = objective.grad(x)
+                restorations += 1
+                if violation_of(c, h) > self.ctol or restorations > self.max_restorations:
+                    lam, nu = np.zeros(c.size), np.zeros(h.size)
+                    return result(Status.INFEASIBLE, k - 1, "the constraints could not be satisfied: returned a "
+                                  "least infeasible point (a stationary point of ½‖(c⁺, h)‖² over the bounds)")
+                Jc, Jh = cons.jacobians(x)
+                B = np.eye(n)
+                best = None
+                continue
             # Powell's (1978) weights: never below |multiplier|, so D < 0, but free to fall back.
             mu_c = np.maximum(np.abs(lam_new), 0.5 * (mu_c + np.abs(lam_new)))
             mu_h = np.maximum(np.abs(nu_new), 0.5 * (mu_h + np.abs(nu_new)))
@@ -308,3 +327,18 @@ def _damped_bfgs(B: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
         # Rounding lost positive definiteness (the update is exact only in exact arithmetic): skip it.
         return B
     return updated
+
+
+def _restore(cons: Constraints, x: np.ndarray, box: Box | None) -> np.ndarray:
+    """A stationary point of θ(x) = ½(‖max(c, 0)‖² + ‖h‖²) over the box, from x, by L-BFGS-B.
+
+    ∇θ = J_cᵀ max(c, 0) + J_hᵀ h takes one transposed Jacobian product.
+    """
+    def value_and_grad(z: np.ndarray) -> tuple[float, np.ndarray]:
+        c, h = cons.values(z)
+        cplus = np.maximum(c, 0.0)
+        return 0.5 * (float(cplus @ cplus) + float(h @ h)), cons.vjp(z, cplus, h)
+
+    theta = Objective(lambda z: value_and_grad(z)[0], value_and_grad=value_and_grad)
+    # gtol 1e-10: θ is ½·violation², so a looser test would stop short of the least infeasible point.
+    return LBFGSB(gtol=1e-10, ftol=0.0).minimize(theta, x, bounds=box).x
