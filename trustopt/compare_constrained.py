@@ -257,9 +257,13 @@ def resolve_hs(spec: str) -> list[ConstrainedProblem]:
     return [get_hs(name.strip()) for name in spec.split(",") if name.strip()]
 
 
-def main_hs(problems: str, solvers: str, out: Path, *, rtol: float = 1e-6, table: str = "full",
+def main_hs(problems: str | Sequence[ConstrainedProblem], solvers: str, out: Path, *, rtol: float = 1e-6, table: str = "full",
             progress: Callable[[ConstrainedRun], None] | None = None) -> tuple[str, Path]:
-    """Run the HS comparison; write the CSV and the profile PNG into ``out``; return (report text, PNG path)."""
+    """Run the HS comparison; write the CSV and the profile PNG into ``out``; return (report text, PNG path).
+
+    ``problems`` is a spec for :func:`resolve_hs` or the problems themselves;
+    ``solvers`` "default"/"all" or comma-separated names of :data:`CONSTRAINED_SOLVERS`.
+    """
     import csv
     from dataclasses import asdict
 
@@ -267,7 +271,8 @@ def main_hs(problems: str, solvers: str, out: Path, *, rtol: float = 1e-6, table
     unknown = sorted(set(names) - set(CONSTRAINED_SOLVERS))
     if unknown:
         raise ValueError(f"unknown constrained solver(s) {unknown}; known: {sorted(CONSTRAINED_SOLVERS)}")
-    runs = run_constrained(resolve_hs(problems), names, rtol=rtol, progress=progress)
+    chosen = resolve_hs(problems) if isinstance(problems, str) else list(problems)
+    runs = run_constrained(chosen, names, rtol=rtol, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "compare_hs.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=[*asdict(runs[0]).keys(), "cost"])
