@@ -49,43 +49,50 @@ _MAX_CAUCHY_TRIALS = 60
 Hvp = Callable[[np.ndarray], np.ndarray]
 
 
-def _cauchy_step(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray, radius: float) -> np.ndarray:
-    """Step 1 of the module docstring: s(t) = clip(−t g, lo, hi) with the sufficient model decrease."""
+def _cauchy_step(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray,
+                 radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1 of the module docstring: s(t) = clip(−t g, lo, hi) with the sufficient model decrease; (s, ∇²f·s)."""
 
-    def step(t: float) -> np.ndarray:
-        return np.clip(-t * g, lo, hi)
-
-    def sufficient(s: np.ndarray) -> bool:
+    def trial(t: float) -> tuple[np.ndarray, np.ndarray, bool]:
+        s = np.clip(-t * g, lo, hi)
         gs = float(g @ s)
-        return gs < 0 and gs + 0.5 * float(s @ hvp(s)) <= _MU0 * gs
+        if not gs < 0:
+            return s, np.zeros_like(s), False
+        Hs = hvp(s)
+        return s, Hs, gs + 0.5 * float(s @ Hs) <= _MU0 * gs
 
     t = radius / float(np.max(np.abs(g)))
-    s = step(t)
-    if sufficient(s):
+    s, Hs, ok = trial(t)
+    if ok:
         for _ in range(_MAX_CAUCHY_TRIALS):
-            longer = step(2.0 * t)
-            if np.array_equal(longer, s) or not sufficient(longer):
+            longer = np.clip(-2.0 * t * g, lo, hi)
+            if np.array_equal(longer, s):
                 break
-            t, s = 2.0 * t, longer
-        return s
+            s_long, Hs_long, ok = trial(2.0 * t)
+            if not ok:
+                break
+            t, s, Hs = 2.0 * t, s_long, Hs_long
+        return s, Hs
     for _ in range(_MAX_CAUCHY_TRIALS):
         t *= 0.5
-        s = step(t)
-        if sufficient(s):
-            return s
-    return np.zeros_like(g)
+        s, Hs, ok = trial(t)
+        if ok:
+            return s, Hs
+    return np.zeros_like(g), np.zeros_like(g)
 
 
-def _subspace_steps(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray, s: np.ndarray,
-                    rtol: float, max_cg: int) -> tuple[np.ndarray, int]:
-    """Step 2 of the module docstring from the Cauchy step s; returns the step and the CG iterations."""
+def _subspace_steps(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray, s: np.ndarray, Hs: np.ndarray,
+                    rtol: float, max_cg: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Step 2 of the module docstring from the Cauchy step s (with Hs = ∇²f·s).
+
+    Returns the step, ∇²f times it (carried along, not recomputed) and the CG iterations.
+    """
     n_cg = 0
     for _ in range(g.size):
         free = (s > lo) & (s < hi)
         if not free.any():
             break
-        grad_m = g + hvp(s)  # ∇m(s)
-        r = -grad_m * free
+        r = -(g + Hs) * free  # −∇m(s) on the free variables
         r_norm0 = float(np.linalg.norm(r))
         if r_norm0 == 0.0:
             break
@@ -93,7 +100,8 @@ def _subspace_steps(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray, s: 
         rr = r_norm0**2
         hit_face = False
         while n_cg < max_cg:
-            Hd = hvp(d) * free
+            Hd_full = hvp(d)
+            Hd = Hd_full * free
             dHd = float(d @ Hd)
             with np.errstate(divide="ignore", invalid="ignore"):
                 to_face = np.where(d > 0, (hi - s) / d, np.where(d < 0, (lo - s) / d, np.inf))
@@ -102,12 +110,14 @@ def _subspace_steps(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray, s: 
             if dHd <= 0 or rr / dHd >= t_face:
                 # Negative curvature or a step past a face: stop on the face, fixing that variable.
                 s = np.clip(s + t_face * d, lo, hi)
+                Hs = Hs + t_face * Hd_full
                 blocking = int(np.argmin(to_face))
                 s[blocking] = hi[blocking] if d[blocking] > 0 else lo[blocking]
                 hit_face = True
                 break
             alpha = rr / dHd
             s = s + alpha * d
+            Hs = Hs + alpha * Hd_full
             r = r - alpha * Hd
             rr_new = float(r @ r)
             if math.sqrt(rr_new) <= rtol * r_norm0:
@@ -116,7 +126,7 @@ def _subspace_steps(g: np.ndarray, hvp: Hvp, lo: np.ndarray, hi: np.ndarray, s: 
             rr = rr_new
         if not hit_face or n_cg >= max_cg:
             break
-    return s, n_cg
+    return s, Hs, n_cg
 
 
 @dataclass
@@ -207,16 +217,16 @@ class BoundedTrustRegion:
                 return result(Status.MAXFEV, k - 1)
             lo = np.maximum(box.lower - x, -radius)
             hi = np.minimum(box.upper - x, radius)
-            s = _cauchy_step(g, hvp, lo, hi, radius)
+            s, Hs = _cauchy_step(g, hvp, lo, hi, radius)
             # CG stops when its residual falls below rtol × the residual at the Cauchy step: TRON's
             # 0.1 (Lin & Moré 1999, §5), tightened to √‖P(x − g) − x‖∞ near a solution for
             # superlinear convergence (N&W Thm 7.2). Steihaug's ½ lets a post-Cauchy CG pass stop
             # after one steepest-descent-like step: 177 iterations on Rosenbrock against 29.
             rtol = min(0.1, math.sqrt(pg_norm))
-            s, n_cg = _subspace_steps(g, hvp, lo, hi, s, rtol, max_cg)
+            s, Hs, n_cg = _subspace_steps(g, hvp, lo, hi, s, Hs, rtol, max_cg)
             if not np.all(np.isfinite(s)):
                 return result(Status.NONFINITE, k - 1, "the model (Hessian) is not finite at the current point")
-            predicted = -(float(g @ s) + 0.5 * float(s @ hvp(s)))
+            predicted = -(float(g @ s) + 0.5 * float(s @ Hs))
             step_norm = float(np.max(np.abs(s)))
             x_trial = box.project(x + s)
             if predicted > 0.0:

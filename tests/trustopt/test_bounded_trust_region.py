@@ -61,11 +61,13 @@ def test_cauchy_step_gives_the_sufficient_decrease_and_cg_only_improves_it():
         def model(s):
             return g @ s + 0.5 * s @ H @ s
 
-        s_c = _cauchy_step(g, lambda v: H @ v, lo, hi, float(np.max(hi - lo)))
+        s_c, Hs_c = _cauchy_step(g, lambda v: H @ v, lo, hi, float(np.max(hi - lo)))
+        np.testing.assert_allclose(Hs_c, H @ s_c, atol=1e-12)
         assert np.all(s_c >= lo) and np.all(s_c <= hi)
         assert model(s_c) <= 0.01 * (g @ s_c) < 0
-        s, _ = _subspace_steps(g, lambda v: H @ v, lo, hi, s_c, 1e-10, 100)
+        s, Hs, _ = _subspace_steps(g, lambda v: H @ v, lo, hi, s_c, Hs_c, 1e-10, 100)
         assert np.all(s >= lo) and np.all(s <= hi)
+        np.testing.assert_allclose(Hs, H @ s, atol=1e-9)
         assert model(s) <= model(s_c) + 1e-12
 
 
