@@ -19,7 +19,10 @@ newest pair):
    "Remark on Algorithm 778", ACM TOMS 38(1), 2011 — L-BFGS-B 3.0, which scipy
    ships);
 3. a strong-Wolfe line search along d = x̄ − x with α capped where the ray
-   leaves the box, so every evaluated point is feasible.
+   leaves the box (at 1, i.e. at x̄, on the first iteration of a bounded
+   problem), so every evaluated point is feasible; trial steps, the cap and
+   5× extrapolation follow lbfgsb.f's choices, which keeps the evaluation
+   counts level with scipy's (benchmarks/bounds.py).
 
 A pair (s, y) with sᵀy ≤ ε·(−gᵀs) is skipped (BLNZ §6 / lbfgsb.f). With no
 bounds the step is the L-BFGS step x − B⁻¹∇f and the method matches
