@@ -70,7 +70,8 @@ class AugmentedLagrangian:
 
     Parameters
     ----------
-    gtol : stop when the KKT residual is ≤ gtol·max(1, ‖∇f‖∞) … Default 1e-7.
+    gtol : stop when the KKT residual is ≤ gtol·max(1, ‖∇f‖∞) … Default 1e-6
+        (the inner L-BFGS-B line search cannot resolve much below that at |f| ~ 10–100).
     ctol : … and the constraint violation ≤ ctol. Default 1e-7 (as SQP).
     inner_tol0 : the first inner tolerance; each outer iteration divides it by
         10, down to gtol. Default 1e-2.
@@ -86,7 +87,7 @@ class AugmentedLagrangian:
     callback : receives the intermediate Result after each outer iteration.
     """
 
-    gtol: float = 1e-7
+    gtol: float = 1e-6
     ctol: float = 1e-7
     inner_tol0: float = 1e-2
     tau: float = 0.5

@@ -146,7 +146,7 @@ def run_constrained_one(problem: ConstrainedProblem, solver: str, *, rtol: float
     t0 = time.perf_counter()
     try:
         x, status, nit = CONSTRAINED_SOLVERS[solver](problem, objective, cons)
-    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+    except (ValueError, np.linalg.LinAlgError, ArithmeticError) as exc:
         x, status, nit = np.array(problem.x0), f"error: {type(exc).__name__}", 0
     seconds = time.perf_counter() - t0
     with np.errstate(all="ignore"):

@@ -62,8 +62,7 @@ class _Piece:
         J = self.jac(x)
         if hasattr(J, "toarray"):
             J = J.toarray()
-        J = np.asarray(J, dtype=np.float64).reshape(k, x.size)
-        return J
+        return np.asarray(J, dtype=np.float64).reshape(k, x.size)
 
     def resolve(self, k: int) -> list[_Selector]:
         """Split the k rows of lb ≤ g ≤ ub into equalities (lb = ub) and one-sided inequalities."""
@@ -289,17 +288,17 @@ class ConstrainedReport:
 
 
 def kkt_measures(
-    g: np.ndarray, c: np.ndarray, h: np.ndarray, Jc_t_lam_plus_Jh_t_nu: np.ndarray, lam: np.ndarray,
+    g: np.ndarray, c: np.ndarray, h: np.ndarray, constraint_term: np.ndarray, lam: np.ndarray,
     x: np.ndarray, lb: np.ndarray, ub: np.ndarray, *, tol: float = 1e-8,
 ) -> tuple[float, float, np.ndarray, np.ndarray]:
-    """(violation, kkt_residual, z_l, z_u) at x for the multipliers λ, ν given via J_cᵀλ + J_hᵀν.
+    """(violation, kkt_residual, z_l, z_u) at x, for multipliers λ, ν given as ``constraint_term`` = J_cᵀλ + J_hᵀν.
 
     The bound multipliers are the ones that best cancel r = ∇f + J_cᵀλ + J_hᵀν
     on variables at a bound (within ``tol``): z_l = max(r, 0) at a lower
     bound, z_u = max(−r, 0) at an upper one; what they cannot cancel is the
     stationarity residual.
     """
-    r = g + Jc_t_lam_plus_Jh_t_nu
+    r = g + constraint_term
     at_l = x <= lb + tol * np.maximum(1.0, np.abs(np.where(np.isfinite(lb), lb, 0.0)))
     at_u = x >= ub - tol * np.maximum(1.0, np.abs(np.where(np.isfinite(ub), ub, 0.0)))
     z_l = np.where(at_l, np.maximum(r, 0.0), 0.0)

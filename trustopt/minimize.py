@@ -57,7 +57,9 @@ def available_methods() -> list[str]:
 
 #: Largest n for which the default constrained method is the dense SQP (its QP
 #: and BFGS matrix cost O(n²)–O(n³) per iteration); above it, the matrix-free
-#: augmented Lagrangian.
+#: augmented Lagrangian. Measured by benchmarks/constrained_crossover.py: SQP
+#: needs 3–10× fewer evaluations at every n, and is faster in wall time up to
+#: n = 200 (0.32 s vs 0.65 s) but not at n = 400 (1.4 s vs 0.7 s).
 SQP_MAX_N = 200
 
 
