@@ -103,6 +103,7 @@ def test_nan_in_f_or_c_is_a_failure_at_a_finite_point(solver):
     assert res.status is Status.NONFINITE and np.all(np.isfinite(res.x)) and res.x[0] > 0.9
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")
 def test_nan_at_x0_returns_x0(solver):
     x0 = np.array([0.3, 0.7])
     res = solver.minimize(Objective(lambda x: anp.sum(x ** 2)), x0, constraints=lambda x: anp.log(x[0] - 1.0))
