@@ -189,12 +189,14 @@ def _hs(
     eq: tuple[Callable[[Vector], object], ...] = (),
     active: tuple[int, ...] | None = None,
     c_vector: tuple[Callable[[Vector], Vector], int] | None = None,
+    h_vector: tuple[Callable[[Vector], Vector], int] | None = None,
 ) -> None:
     """Register problem ``number`` of Hock & Schittkowski (1981).
 
     ``ineq`` and ``eq`` list the book's scalar constraints g_i(x) >= 0 and
-    h_j(x) = 0; a problem with many inequalities of one pattern may give
-    instead ``c_vector = (c, m)``, c(x) <= 0 already vectorized.
+    h_j(x) = 0; a problem whose constraints follow one pattern may give
+    instead ``c_vector = (c, m)``, c(x) <= 0 already vectorized, or
+    ``h_vector = (h, m)``.
     """
     n = np.size(x0)
     name = f"hs{number:03d}"
@@ -202,6 +204,10 @@ def _hs(
         c, n_ineq = (_geq(*ineq), len(ineq)) if ineq else (None, 0)
     else:
         c, n_ineq = c_vector
+    if h_vector is None:
+        h, n_eq = (_zero(*eq), len(eq)) if eq else (None, 0)
+    else:
+        h, n_eq = h_vector
 
     def build() -> ConstrainedProblem:
         return ConstrainedProblem(
@@ -211,9 +217,9 @@ def _hs(
             lower=np.full(n, -_INF) if lower is None else lower,
             upper=np.full(n, _INF) if upper is None else upper,
             ineq=c,
-            eq=_zero(*eq) if eq else None,
+            eq=h,
             n_ineq=n_ineq,
-            n_eq=len(eq),
+            n_eq=n_eq,
             f_star=f_star,
             x_star=x_star,
             active=active if c is not None else None,
@@ -486,6 +492,14 @@ _hs(53, _hs51_53_objective, np.full(5, 2.0), lower=np.full(5, -10.0), upper=np.f
     eq=_HS52_53_EQ, f_star=176.0 / 43.0, x_star=np.array([-33.0, 11.0, 27.0, -5.0, 11.0]) / 43.0,
     kind="linear")
 
+# Six linear equalities of rank five (two subsets of them sum to the same one).
+_hs(55, lambda x: x[0] + 2.0 * x[1] + 4.0 * x[4] + anp.exp(x[0] * x[3]), [1.0, 2.0, 0.0, 0.0, 0.0, 2.0],
+    lower=np.zeros(6), upper=[1.0, _INF, _INF, 1.0, _INF, _INF],
+    eq=(lambda x: x[0] + 2.0 * x[1] + 5.0 * x[4] - 6.0, lambda x: x[0] + x[1] + x[2] - 3.0,
+        lambda x: x[3] + x[4] + x[5] - 2.0, lambda x: x[0] + x[3] - 1.0, lambda x: x[1] + x[4] - 2.0,
+        lambda x: x[2] + x[5] - 2.0),
+    f_star=19.0 / 3.0, x_star=[0.0, 4.0 / 3.0, 5.0 / 3.0, 1.0, 2.0 / 3.0, 1.0 / 3.0], kind="linear")
+
 _HS56_A = asin(sqrt(1.0 / 4.2))
 _HS56_B = asin(sqrt(5.0 / 7.2))
 _hs(56, lambda x: -x[0] * x[1] * x[2], [1.0, 1.0, 1.0, _HS56_A, _HS56_A, _HS56_A, _HS56_B],
@@ -636,6 +650,46 @@ def _hs110_objective(x: Vector) -> float:
 
 _hs(110, _hs110_objective, np.full(10, 9.0), lower=np.full(10, 2.001), upper=np.full(10, 9.999),
     f_star=-45.77846971, x_star=np.full(10, 9.350265833069384), kind="bounds")
+
+
+# Chemical equilibrium (Bracken & McCormick): hs112 in the mole numbers x, hs111
+# in their logarithms. The book prints f* = -47.76109026 for both; the optimum
+# is -47.7610908594 (1e-8 lower, relatively), as SLSQP and the KKT test find.
+_HS111_C = np.array([-6.089, -17.164, -34.054, -5.914, -24.721, -14.986, -24.1, -10.708, -26.662, -22.179])
+_HS111_A = np.array([[1.0, 2.0, 2.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                     [0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+                     [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 1.0]])
+_HS111_B = np.array([2.0, 1.0, 1.0])
+
+
+def _hs111_objective(x: Vector) -> float:
+    e = anp.exp(x)
+    return anp.sum(e * (_HS111_C + x - anp.log(anp.sum(e))))
+
+
+def _hs111_eq(x: Vector) -> Vector:
+    return anp.dot(_HS111_A, anp.exp(x)) - _HS111_B
+
+
+def _hs112_objective(x: Vector) -> float:
+    return anp.sum(x * (_HS111_C + anp.log(x / anp.sum(x))))
+
+
+def _hs112_eq(x: Vector) -> Vector:
+    return anp.dot(_HS111_A, x) - _HS111_B
+
+
+# printed -3.20231, -1.91237, -0.244427, -6.56118, -0.723098, -7.27423, -3.59724, -4.02032,
+# -3.28838, -2.33437
+_HS111_X = [-3.202311588551215, -1.912366597080978, -0.2444267477503843, -6.561177271658382,
+            -0.7230979632953047, -7.274232280188145, -3.597237422327778, -4.0203167306908485,
+            -3.288376881360247, -2.334371739220619]
+_hs(111, _hs111_objective, np.full(10, -2.3), lower=np.full(10, -100.0), upper=np.full(10, 100.0),
+    h_vector=(_hs111_eq, 3), f_star=-47.76109026, x_star=_HS111_X, kind="nonlinear")
+
+_hs(112, _hs112_objective, np.full(10, 0.1), lower=np.full(10, 1e-6), upper=np.full(10, _INF),
+    h_vector=(_hs112_eq, 3), f_star=-47.76109026,
+    x_star=np.exp(_HS111_X), kind="linear")
 
 
 def _hs113_objective(x: Vector) -> float:

@@ -47,6 +47,8 @@ PRINTED_X = {
     "hs104": [6.465114, 2.232709, 0.6673975, 0.5957564, 5.932676, 5.527235, 1.013322, 0.4006682],
     "hs108": [0.8841292, 0.4672425, 0.03742076, 0.9992996, 0.8841292, 0.4672425, 0.03742076, 0.9992996,
               0.26e-19],
+    "hs111": [-3.20231, -1.91237, -0.244427, -6.56118, -0.723098, -7.27423, -3.59724, -4.02032, -3.28838,
+              -2.33437],
     "hs113": [2.171996, 2.363683, 8.773926, 5.095984, 0.9906548, 1.430574, 1.321644, 9.828726, 8.280092,
               8.375927],
 }
@@ -62,9 +64,11 @@ UNREACHED = {
     "hs016": "local minimum on the bound x1 = -0.5",
     # Both stop at the local minimum (-0.5, sqrt(3)/2), f = 40.1987, from the projected start.
     "hs020": "local minimum on the bound x1 = -0.5",
-    # SLSQP stops at the local minimum f = -4 (x1 = 0, x2^2 + x3^2 = 4, x3 = 2); trust-constr gets
+    # SLSQP stops at the local minimum (0, 0, 2), f = -4; trust-constr gets
     # within 4e-6 (relative) of f* but no closer with its default barrier schedule.
     "hs033": "local minimum (SLSQP) / barrier stall (trust-constr)",
+    # The term exp(x1 x4) is not convex: SLSQP stops at f = 6.782, trust-constr at f = 6.793.
+    "hs055": "other stationary points on the rank-deficient equalities",
 }
 # SLSQP cannot start at x0 = 0 of hs061, where the two constraint gradients are parallel;
 # at hs025's x0 the gradient is 2e-8, which stops SLSQP (and L-BFGS-B) at once.
