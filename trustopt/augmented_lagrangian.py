@@ -82,6 +82,8 @@ class AugmentedLagrangian:
         Default 1e12.
     multiplier_max : safeguard bound on |ν̄| and λ̄. Default 1e20 (ibid.).
     maxiter : outer iterations. Default 50.
+    maxfev : values of f (inner evaluations included); checked after each
+        inner solve. Default 20000.
     inner : ``gtol -> solver`` with ``minimize(objective, x0, bounds=)``.
         Default :func:`default_inner_solver` (L-BFGS-B).
     callback : receives the intermediate Result after each outer iteration.
@@ -95,6 +97,7 @@ class AugmentedLagrangian:
     rho_max: float = 1e12
     multiplier_max: float = 1e20
     maxiter: int = 50
+    maxfev: int = 20000
     inner: InnerFactory = default_inner_solver
     callback: Callback | None = None
 
@@ -110,8 +113,8 @@ class AugmentedLagrangian:
             raise ValueError(f"gamma must be > 1; got {self.gamma}")
         if not (self.rho_max > 0 and self.multiplier_max > 0):
             raise ValueError("rho_max and multiplier_max must be > 0")
-        if self.maxiter < 1:
-            raise ValueError(f"maxiter must be ≥ 1; got {self.maxiter}")
+        if self.maxiter < 1 or self.maxfev < 1:
+            raise ValueError(f"maxiter and maxfev must be ≥ 1; got {self.maxiter}, {self.maxfev}")
         if not callable(self.inner):
             raise TypeError("inner must be callable: gtol -> solver")
 
@@ -214,6 +217,8 @@ class AugmentedLagrangian:
                 return result(Status.GTOL, k, "KKT residual ≤ gtol and constraint violation ≤ ctol")
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)
+            if objective.nfev - start["nfev"] >= self.maxfev:
+                return result(Status.MAXFEV, k)
             if measure > self.tau * previous_measure:
                 rho *= self.gamma
                 if rho > self.rho_max and viol_all > self.ctol:

@@ -103,7 +103,13 @@ class SQP:
         predicts a change |∇fᵀp| + Σ|λᵢcᵢ| ≤ ftol·max(1, |f|) (so f is
         within about that of the local optimum) and the KKT residual is
         already ≤ ``loose_gtol``·max(1, ‖∇f‖∞). Default 1e-8 (SLSQP's
-        ``ftol`` is 1e-6, absolute).
+        ``ftol`` is 1e-6, absolute). Also, as SLSQP does, a full feasible
+        step taken from such a near-KKT point that changes f by at most
+        ``step_ftol``·max(1, |f|) ends the run without evaluating derivatives
+        at the new point: ``jac`` is then None and ``kkt_residual`` inf (not
+        measured).
+    step_ftol : see ftol. Default 1e-6 (SLSQP's ``ftol``, here relative);
+        measured on HS: 75 solved either way, median cost 35 → 34.
     loose_gtol : see ftol; guards that test against a stall far from a KKT
         point. Default 1e-4.
     xtol : also stop (feasible) when the QP step or the accepted step has
@@ -124,6 +130,7 @@ class SQP:
     ctol: float = 1e-7
     ftol: float = 1e-8
     loose_gtol: float = 1e-4
+    step_ftol: float = 1e-6
     xtol: float = 1e-12
     maxiter: int = 200
     maxfev: int = 2000
@@ -134,7 +141,7 @@ class SQP:
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
-        for name in ("gtol", "ctol", "ftol", "loose_gtol", "xtol"):
+        for name in ("gtol", "ctol", "ftol", "loose_gtol", "step_ftol", "xtol"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be ≥ 0; got {getattr(self, name)}")
         if not 0 < self.armijo < 0.5:
@@ -221,6 +228,7 @@ class SQP:
                     return result(Status.LINE_SEARCH_FAILED, k - 1, "the relaxed QP subproblem failed")
                 p, delta = qp.p[:n], float(qp.p[n])
                 lam_new, nu_new = qp.ineq_multipliers[: c.size], -qp.eq_multipliers
+            near_kkt = False
             if viol <= self.ctol and delta == 0.0:
                 _, kkt_here, _, _ = kkt_measures(g, c, h, Jc.T @ lam_new + Jh.T @ nu_new, lam_new, x, lb, ub,
                                                  tol=self.ctol)
@@ -229,6 +237,7 @@ class SQP:
                     lam, nu = lam_new, nu_new
                     return result(Status.GTOL, k - 1, "KKT residual ≤ gtol and constraint violation ≤ ctol")
                 predicted = abs(float(g @ p)) + float(np.sum(np.abs(lam_new * c)))
+                near_kkt = kkt_here <= self.loose_gtol * gscale
                 if kkt_here <= self.loose_gtol * gscale and predicted <= self.ftol * max(1.0, abs(f)):
                     lam, nu = lam_new, nu_new
                     return result(Status.FTOL, k - 1, "feasible, and the QP step predicts a change of f below ftol")
@@ -283,6 +292,13 @@ class SQP:
                 lam, nu = lam_new, nu_new
                 status = Status.NONFINITE if met_nonfinite else Status.LINE_SEARCH_FAILED
                 return result(status, k - 1, "" if met_nonfinite else "no step reduced the ℓ1 merit function")
+            if (near_kkt and alpha == 1.0 and violation_of(ct, ht) <= self.ctol
+                    and abs(ft - f) <= self.step_ftol * max(1.0, abs(ft))):
+                # SLSQP's stop: a full feasible step that changed f by less than ftol ends the run before
+                # derivatives are evaluated at the new point (so jac is None and the KKT residual not measured).
+                x, f, g, lam, nu = xt, ft, None, lam_new, nu_new
+                return result(Status.FTOL, k, "a full feasible step from a near-KKT point changed f by less than "
+                              "ftol; derivatives were not evaluated at x")
             gt = objective.grad(xt)
             Jct, Jht = cons.jacobians(xt)
             if not (np.all(np.isfinite(gt)) and np.all(np.isfinite(Jct)) and np.all(np.isfinite(Jht))):
