@@ -65,7 +65,7 @@ UNREACHED = {
     # Both stop at the local minimum (-0.5, sqrt(3)/2), f = 40.1987, from the projected start.
     "hs020": "local minimum on the bound x1 = -0.5",
     # SLSQP stops at the local minimum (0, 0, 2), f = -4; trust-constr gets
-    # within 4e-6 (relative) of f* but no closer with its default barrier schedule.
+    # within 4e-6 (relative) of f* but no closer with its barrier schedule.
     "hs033": "local minimum (SLSQP) / barrier stall (trust-constr)",
     # The term exp(x1 x4) is not convex: SLSQP stops at f = 6.782, trust-constr at f = 6.793.
     "hs055": "other stationary points on the rank-deficient equalities",
