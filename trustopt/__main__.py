@@ -61,7 +61,8 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     cmp.add_argument("--problems", default="mgh",
-                     help="mgh, scalable, all, or comma-separated problem names (default: mgh)")
+                     help="mgh, scalable, all, hs (Hock–Schittkowski, constrained solvers), or comma-separated "
+                          "problem names (default: mgh)")
     cmp.add_argument("--solvers", default="default",
                      help="comma-separated solver names, 'default' or 'all'; known: "
                           + ", ".join([*compare.TRUSTOPT_SOLVERS, *compare.SCIPY_SOLVERS]))
@@ -87,12 +88,40 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _compare_hs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``--problems hs`` (or hsNNN names): the constrained solvers of :mod:`trustopt.compare_constrained`."""
+    from tqdm import tqdm
+
+    from . import compare_constrained
+
+    try:
+        problems = compare_constrained.resolve_hs(args.problems)
+    except ValueError as exc:
+        parser.exit(2, f"{parser.prog} compare: error: {exc}\n")
+    with tqdm(desc="compare", unit="run", file=sys.stderr, disable=args.no_progress) as bar:
+        def advance(run: compare_constrained.ConstrainedRun) -> None:
+            bar.set_postfix_str(f"{run.problem} / {run.solver}", refresh=False)
+            bar.update()
+
+        try:
+            text, png = compare_constrained.main_hs(problems, args.solvers, args.out, rtol=args.rtol,
+                                                    table=args.table, progress=advance)
+        except ValueError as exc:
+            parser.exit(2, f"{parser.prog} compare: error: {exc}\n")
+    print(text)
+    print()
+    print(f"wrote {args.out / 'compare_hs.csv'}, {png}")
+    return 0
+
+
 def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from tqdm import tqdm
 
     def fail(message: str) -> NoReturn:
         parser.exit(2, f"{parser.prog} compare: error: {message}\n")
 
+    if args.problems.strip().lower().startswith("hs"):
+        return _compare_hs(args, parser)
     try:
         problems = compare.resolve_problems(args.problems)
     except (KeyError, ValueError) as exc:

@@ -157,6 +157,8 @@ def strong_wolfe(
     c2: float = DEFAULT_C2,
     alpha_max: float = 1e10,
     maxiter: int = 20,
+    accept_at_max: bool = False,
+    min_growth: float = 2.0,
 ) -> LineSearchResult:
     """Strong-Wolfe line search (Nocedal & Wright (2006), Algorithms 3.5 and 3.6).
 
@@ -166,10 +168,18 @@ def strong_wolfe(
     by expanding α until an interval is bracketed, then shrinking the bracket
     with safeguarded cubic (else quadratic, else bisection) interpolation.
     Each trial costs one value-and-gradient evaluation; ``maxiter`` caps the
-    trials. Requires 0 < c₁ < c₂ < 1.
+    trials. Requires 0 < c₁ < c₂ < 1. With ``accept_at_max`` a step of
+    ``alpha_max`` with sufficient decrease is accepted although the slope is
+    still steep: a bound-constrained solver caps α where the path leaves the
+    box, and stopping there is what Moré–Thuente's search in L-BFGS-B does.
+    ``min_growth`` (default 2, doubling) is the least factor an extrapolation
+    multiplies α by; L-BFGS-B's search grows α to at least 5α (dcsrch's
+    xtrapu = 4: α + 4(α − 0)).
     """
     if not (0.0 < c1 < c2 < 1.0):
         raise ValueError(f"need 0 < c1 < c2 < 1; got c1={c1}, c2={c2}")
+    if not (1.0 < min_growth <= 10.0):
+        raise ValueError(f"min_growth must lie in (1, 10]; got {min_growth}")
     if not (alpha0 > 0 and math.isfinite(alpha0)):
         raise ValueError(f"alpha0 must be positive and finite; got {alpha0}")
     dphi0 = float(g0 @ p)
@@ -198,7 +208,8 @@ def strong_wolfe(
         a_hi, f_hi, d_hi = hi
         while trials < maxiter:
             width = abs(a_hi - a_lo)
-            if width <= 1e-14 * max(1.0, abs(a_lo)):
+            # Relative to the bracket, not to 1: a first step of 1/‖p‖ can be far below 1e-14.
+            if width <= 1e-14 * max(abs(a_lo), abs(a_hi)):
                 break
             left, right = min(a_lo, a_hi), max(a_lo, a_hi)
             trial = None
@@ -233,11 +244,13 @@ def strong_wolfe(
         if d >= 0:
             return zoom((a, f, d), (a_prev, f_prev, d_prev))
         if a >= alpha_max:
+            if accept_at_max:
+                return LineSearchResult(True, a, xa, f, g, trials, "step reached alpha_max")
             break
-        # Extrapolate: the cubic's minimizer, kept between doubling and ten-fold
+        # Extrapolate: the cubic's minimizer, kept between min_growth-fold and ten-fold
         # growth so that a tiny first step still grows geometrically.
         grow = _cubic_min(a_prev, f_prev, d_prev, a, f, d)
-        grow = 2.0 * a if grow is None else min(max(grow, 2.0 * a), 10.0 * a)
+        grow = min_growth * a if grow is None else min(max(grow, min_growth * a), 10.0 * a)
         a_prev, f_prev, d_prev = a, f, d
         a = min(grow, alpha_max)
     return LineSearchResult(False, 0.0, x, f0, g0, trials, "strong-Wolfe search hit its trial limit")

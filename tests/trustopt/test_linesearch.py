@@ -135,3 +135,27 @@ def test_strong_wolfe_validates_constants():
     obj = Objective(lambda x: anp.sum(x**2))
     with pytest.raises(ValueError, match="c1"):
         strong_wolfe(obj, np.ones(1), -np.ones(1), 1.0, np.ones(1), c1=0.5, c2=0.4)
+
+
+def test_capped_step_is_accepted_only_when_asked_and_growth_has_a_floor():
+    # f = −x falls forever: no step meets the curvature condition, so only the cap can end the search.
+    obj = Objective(lambda x: -x[0])
+    x, p = np.zeros(1), np.ones(1)
+    capped = strong_wolfe(obj, x, p, 0.0, -np.ones(1), alpha0=1.0, alpha_max=30.0, accept_at_max=True)
+    assert capped.success and capped.alpha == 30.0
+    assert not strong_wolfe(obj, x, p, 0.0, -np.ones(1), alpha0=1.0, alpha_max=30.0).success
+    # With no cubic minimizer the trials grow by exactly min_growth: 1, 5, 25, then the cap at 30.
+    fivefold = strong_wolfe(obj, x, p, 0.0, -np.ones(1), alpha0=1.0, alpha_max=30.0, accept_at_max=True,
+                            min_growth=5.0)
+    assert fivefold.success and fivefold.n_trials == 4 and capped.n_trials == 6
+    with pytest.raises(ValueError, match="min_growth"):
+        strong_wolfe(obj, x, p, 0.0, -np.ones(1), min_growth=1.0)
+
+
+def test_zoom_works_at_tiny_step_scales():
+    # p = 10²⁰ puts the minimizer at α = 10⁻²⁰: the bracket is far narrower than 1e-14 in absolute
+    # terms from the start, and the zoom must still shrink it rather than give up.
+    obj = Objective(lambda x: (x[0] - 1.0) ** 2)
+    x, p = np.zeros(1), np.array([1e20])
+    res = strong_wolfe(obj, x, p, 1.0, np.array([-2.0]), alpha0=3e-20)
+    assert res.success and abs(res.x[0] - 1.0) < 0.5
