@@ -92,7 +92,10 @@ def _cauchy_point(box: Box, x: np.ndarray, g: np.ndarray, B: _Compact) -> tuple[
     if slope >= 0:
         return xc, c
     # Keep the model's curvature along the path positive despite rounding (lbfgsb.f does the same).
-    curvature_floor = _EPS * curvature
+    # A floor above zero also when the compact matrix cancels θ‖d‖² exactly (seen on HS013 inside
+    # the augmented Lagrangian), so the minimizer along the path is never 0/0.
+    curvature_floor = _EPS * max(curvature, -theta * slope, np.finfo(float).tiny)
+    curvature = max(curvature, curvature_floor)
     dt_min = -slope / curvature
     t_old = 0.0
     breakpoints = np.flatnonzero((t > 0) & np.isfinite(t))
