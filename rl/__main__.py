@@ -29,9 +29,10 @@ from .loop import LOG_FIELDS, NonFiniteData, train
 from .plotting import plot_runs, read_log
 from .runlog import RunFolder, RunFolderError
 from .runtime import tune_allocator
+from .spaces import SUPPORTED_SPACES
 from .updates import UPDATES
 
-SPACES = ("actions: Discrete, Box (1-D); observations: Box")
+SPACES = SUPPORTED_SPACES
 
 
 class UsageError(Exception):

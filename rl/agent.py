@@ -25,6 +25,7 @@ import numpy as np
 from .config import Config
 from .policies import Policy, ValueFunction
 from .sampler import RunningMeanStd
+from .spaces import make_vec, normalizes_by_default
 from .updates import UPDATES
 
 __all__ = ["Agent", "CheckpointError", "atomic_write_bytes", "check_env_id", "spaces_of"]
@@ -113,12 +114,12 @@ class Agent:
         rng = np.random.default_rng(config.seed)
         theta, phi = policy.init(rng), vf.init(rng)
         state = UPDATES[config.algo].initial_state(config, policy.n_params)
-        return cls(config, policy, vf, theta, phi, RunningMeanStd(tuple(obs_space.shape)), rng, state)
+        return cls(config, policy, vf, theta, phi, RunningMeanStd(tuple(policy.input_space.shape)), rng, state)
 
     @property
     def normalizes(self) -> bool:
         if self.config.normalize_obs is None:
-            return isinstance(self.policy.obs_space, gymnasium.spaces.Box)
+            return normalizes_by_default(self.policy.obs_space)
         return self.config.normalize_obs
 
     def normalizer(self) -> Callable[[np.ndarray], np.ndarray]:
@@ -132,7 +133,8 @@ class Agent:
         return self.normalizer()(np.asarray(obs, dtype=np.float64))
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
-        """Environment actions for raw observations (n, *obs_shape)."""
+        """Environment actions for raw observations (n, *policy.input_space.shape): a Box's as they
+        are, any other space flattened as ``rl.spaces`` describes."""
         actions, _ = self.policy.act(self.theta, self.normalize(obs), self.rng, deterministic=deterministic)
         return self.policy.env_action(actions)
 
@@ -150,8 +152,7 @@ class Agent:
         if not np.all(np.isfinite(self.theta)):
             raise ValueError("the policy parameters θ are not finite; this checkpoint cannot act")
         seed = self.config.seed + 1_000_000 if seed is None else seed
-        env = gymnasium.make_vec(self.config.env_id, num_envs=n_episodes, vectorization_mode="sync",
-                                 **(self.config.env_kwargs or {}))
+        env, _ = make_vec(self.config.env_id, n_episodes, "sync", env_kwargs=self.config.env_kwargs)
         rng = np.random.default_rng(seed)
         normalize = self.normalizer()
         try:

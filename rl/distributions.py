@@ -8,6 +8,10 @@ states explicitly:
 - ``DiagGaussian(d)``: ``params`` is the pair ``(mean, log_std)`` with mean of
   shape (N, d) and a state-independent ``log_std`` of shape (d,) (a per-state
   ``log_std`` of shape (N, d) is accepted too).
+- ``MultiCategorical(nvec)``: k independent categoricals; ``params`` is their
+  logits side by side, shape (N, Σ nᵢ); actions are (N, k) ints.
+- ``Bernoulli(d)``: d independent binary variables; ``params`` is an array of
+  logits, shape (N, d); actions are (N, d) in {0, 1}.
 
 ``log_prob``, ``entropy`` and ``kl`` are written with ``autograd.numpy`` so they
 can be differentiated with respect to the parameters. ``sample`` and ``mode``
@@ -212,3 +216,139 @@ class DiagGaussian:
         n_shared = n_states if np.ndim(log_std) == 1 else 1
         out_log_std = 2.0 * n_shared * np.asarray(u_log_std)
         return out_mean, out_log_std
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^{−x}) written as ½(1 + tanh(x/2)): no overflow for large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+class MultiCategorical:
+    """k independent categoricals over {0, …, nⱼ−1}, logits concatenated (N, Σ nⱼ).
+
+    π(a) = Πⱼ softmax(zⱼ)[aⱼ] with zⱼ the j-th block of nⱼ logits, so
+    log-probabilities, entropies and KLs are sums over the blocks, and the
+    Fisher in the logits is block diagonal with blocks diag(pⱼ) − pⱼpⱼᵀ.
+    """
+
+    def __init__(self, nvec) -> None:
+        """nvec: the number of values of each component (a non-empty sequence of ints ≥ 1)."""
+        nvec_arr = np.asarray(nvec)
+        if nvec_arr.ndim != 1 or nvec_arr.size == 0 or not np.all(nvec_arr == np.round(nvec_arr)) \
+                or not np.all(nvec_arr >= 1):
+            raise ValueError(f"nvec must be a non-empty 1-D sequence of positive integers, got {nvec!r}")
+        self.nvec = tuple(int(n) for n in nvec_arr)
+        self.k = len(self.nvec)
+        self.n_logits = int(sum(self.nvec))
+        bounds = np.cumsum((0,) + self.nvec)
+        self._blocks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+    def __repr__(self) -> str:
+        return f"MultiCategorical(nvec={list(self.nvec)})"
+
+    def sample(self, params: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One action per state, each component by the Gumbel-max trick. Returns int64 (N, k)."""
+        noisy = params + rng.gumbel(size=params.shape)
+        return np.stack([noisy[:, b].argmax(axis=1) for b in self._blocks], axis=1)
+
+    def mode(self, params: np.ndarray) -> np.ndarray:
+        """The most probable value of every component, (N, k)."""
+        return np.stack([params[:, b].argmax(axis=1) for b in self._blocks], axis=1)
+
+    def log_prob(self, params, actions: np.ndarray):
+        """Σⱼ log softmax(zⱼ)[aⱼ] per state. params (N, Σ nⱼ); actions (N, k). Returns (N,)."""
+        rows = np.arange(np.shape(params)[0])
+        total = 0.0
+        for j, b in enumerate(self._blocks):
+            total = total + log_softmax(params[:, b])[rows, actions[:, j]]
+        return total
+
+    def log_prob_vjp(self, params: np.ndarray, actions: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Σ_i g_i ∇ log π(a_i): per block g_i (onehot(a_ij) − softmax(z_ij)), plain numpy (N, Σ nⱼ)."""
+        out = np.empty_like(params, dtype=np.float64)
+        rows = np.arange(params.shape[0])
+        for j, b in enumerate(self._blocks):
+            block = np.exp(log_softmax(params[:, b]))
+            block *= -g[:, None]
+            block[rows, actions[:, j]] += g
+            out[:, b] = block
+        return out
+
+    def entropy(self, params):
+        """Σⱼ H(softmax(zⱼ)) per state. Returns (N,)."""
+        total = 0.0
+        for b in self._blocks:
+            logp = log_softmax(params[:, b])
+            total = total - anp.sum(anp.exp(logp) * logp, axis=1)
+        return total
+
+    def kl(self, params_old, params_new):
+        """Σⱼ KL(softmax(zⱼ_old) ‖ softmax(zⱼ_new)) per state. Returns (N,)."""
+        total = 0.0
+        for b in self._blocks:
+            logp_old = log_softmax(params_old[:, b])
+            logp_new = log_softmax(params_new[:, b])
+            total = total + anp.sum(anp.exp(logp_old) * (logp_old - logp_new), axis=1)
+        return total
+
+    def fisher_vector_product(self, params: np.ndarray, v_params: np.ndarray) -> np.ndarray:
+        """M·u with M block diagonal, blocks diag(pⱼ) − pⱼpⱼᵀ: pⱼ ⊙ uⱼ − pⱼ (pⱼᵀuⱼ) per state.
+
+        params: logits (N, Σ nⱼ) at which M is evaluated; v_params: u of the same shape.
+        """
+        out = np.empty_like(v_params, dtype=np.float64)
+        for b in self._blocks:
+            p = np.exp(log_softmax(params[:, b]))
+            pu = p * v_params[:, b]
+            out[:, b] = pu - p * pu.sum(axis=1, keepdims=True)
+        return out
+
+
+class Bernoulli:
+    """d independent Bernoulli variables with logits x (N, d): P(aⱼ = 1) = σ(xⱼ).
+
+    With softplus(x) = log(1 + eˣ): log π(a) = Σⱼ aⱼxⱼ − softplus(xⱼ), computed
+    with logaddexp so that large |x| stays finite.
+    """
+
+    def __init__(self, d: int) -> None:
+        """d: number of binary components (≥ 1)."""
+        if int(d) != d or d < 1:
+            raise ValueError(f"d must be a positive integer, got {d!r}")
+        self.d = int(d)
+
+    def __repr__(self) -> str:
+        return f"Bernoulli(d={self.d})"
+
+    def sample(self, params: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """aⱼ = [uⱼ < σ(xⱼ)] with uⱼ ~ U(0, 1). Returns int64 (N, d)."""
+        return (rng.random(params.shape) < _sigmoid(params)).astype(np.int64)
+
+    def mode(self, params: np.ndarray) -> np.ndarray:
+        """[xⱼ > 0] (ties at ½ go to 0), int64 (N, d)."""
+        return (params > 0).astype(np.int64)
+
+    def log_prob(self, params, actions: np.ndarray):
+        """Σⱼ aⱼxⱼ − softplus(xⱼ) per state. params (N, d); actions (N, d). Returns (N,)."""
+        return anp.sum(actions * params - anp.logaddexp(0.0, params), axis=1)
+
+    def log_prob_vjp(self, params: np.ndarray, actions: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Σ_i g_i ∇ log π(a_i) = g_i (a_i − σ(x_i)), plain numpy (N, d)."""
+        return g[:, None] * (actions - _sigmoid(params))
+
+    def entropy(self, params):
+        """Σⱼ softplus(xⱼ) − σ(xⱼ) xⱼ per state (= −p log p − (1−p) log(1−p)). Returns (N,)."""
+        p = 0.5 * (1.0 + anp.tanh(0.5 * params))
+        return anp.sum(anp.logaddexp(0.0, params) - p * params, axis=1)
+
+    def kl(self, params_old, params_new):
+        """KL(old ‖ new) = Σⱼ σ(x_old)(x_old − x_new) + softplus(x_new) − softplus(x_old). Returns (N,)."""
+        p_old = 0.5 * (1.0 + anp.tanh(0.5 * params_old))
+        per_entry = p_old * (params_old - params_new) + anp.logaddexp(0.0, params_new) \
+            - anp.logaddexp(0.0, params_old)
+        return anp.sum(per_entry, axis=1)
+
+    def fisher_vector_product(self, params: np.ndarray, v_params: np.ndarray) -> np.ndarray:
+        """M·u with M = diag(p(1 − p)), p = σ(x): the Fisher of each entry's logit. Returns (N, d)."""
+        p = _sigmoid(params)
+        return p * (1.0 - p) * v_params

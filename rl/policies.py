@@ -13,14 +13,26 @@ from collections.abc import Sequence
 import numpy as np
 from gymnasium import spaces
 
-from rl.distributions import Categorical, DiagGaussian
+from rl.distributions import Bernoulli, Categorical, DiagGaussian, MultiCategorical
 from rl.networks import MLP
+from rl.spaces import SUPPORTED_ACTIONS, policy_input_space
+
+Distribution = Categorical | DiagGaussian | MultiCategorical | Bernoulli
 
 
-def _obs_dim(obs_space: spaces.Space) -> int:
-    if not isinstance(obs_space, spaces.Box):
-        raise ValueError(f"obs_space must be a gymnasium Box, got unsupported observation space {obs_space!r}")
-    return int(np.prod(obs_space.shape))
+def _distribution(act_space: spaces.Space) -> tuple[Distribution, int]:
+    """The distribution for ``act_space`` and the number of network outputs it needs."""
+    if isinstance(act_space, spaces.Discrete):
+        return Categorical(int(act_space.n)), int(act_space.n)
+    if isinstance(act_space, spaces.MultiDiscrete):
+        dist = MultiCategorical(act_space.nvec.ravel())
+        return dist, dist.n_logits
+    if isinstance(act_space, spaces.MultiBinary):
+        d = int(np.prod(act_space.shape))
+        return Bernoulli(d), d
+    if isinstance(act_space, spaces.Box) and len(act_space.shape) == 1:
+        return DiagGaussian(act_space.shape[0]), act_space.shape[0]
+    raise ValueError(f"act_space {act_space!r} is not supported; supported actions: {SUPPORTED_ACTIONS}")
 
 
 class Policy:
@@ -28,12 +40,19 @@ class Policy:
 
     - ``Discrete(n)`` actions: a ``Categorical(n)``; the MLP outputs the logits
       and θ is the MLP's parameters.
+    - ``MultiDiscrete(nvec)`` actions: a ``MultiCategorical(nvec)`` (a
+      multi-dimensional nvec is read in C order); the MLP outputs the Σ nᵢ logits.
+    - ``MultiBinary(n)`` actions: a ``Bernoulli(prod(n))``; the MLP outputs one
+      logit per bit.
     - ``Box`` actions of shape (d,): a ``DiagGaussian(d)``; the MLP outputs the
       mean and θ = [MLP parameters, log_std (d,)], the log-std being a free,
       state-independent parameter (Schulman et al. 2015, TRPO, appendix D).
 
-    obs_space: a ``Box``; observations are flattened to (N, obs_dim).
-    act_space: ``Discrete`` or 1-D ``Box``; anything else raises ValueError.
+    obs_space: the environment's observation space, any of
+        ``rl.spaces.SUPPORTED_OBSERVATIONS``; the policy reads observations in
+        ``input_space = rl.spaces.policy_input_space(obs_space)``, flattened to
+        (N, obs_dim).
+    act_space: any of ``rl.spaces.SUPPORTED_ACTIONS``; anything else raises ValueError.
     hidden: hidden layer widths, default (64, 64).
     activation: "tanh" (default) or "relu".
     out_scale: initialization gain of the last layer (default 0.01: near-uniform
@@ -51,18 +70,10 @@ class Policy:
         log_std_init: float = 0.0,
     ) -> None:
         self.obs_space = obs_space
+        self.input_space = policy_input_space(obs_space)
         self.act_space = act_space
-        self.obs_dim = _obs_dim(obs_space)
-        if isinstance(act_space, spaces.Discrete):
-            self.dist: Categorical | DiagGaussian = Categorical(int(act_space.n))
-            out_dim = int(act_space.n)
-        elif isinstance(act_space, spaces.Box) and len(act_space.shape) == 1:
-            self.dist = DiagGaussian(act_space.shape[0])
-            out_dim = act_space.shape[0]
-        else:
-            raise ValueError(
-                f"act_space {act_space!r} is not supported: use Discrete or a one-dimensional Box"
-            )
+        self.obs_dim = int(np.prod(self.input_space.shape))
+        self.dist, out_dim = _distribution(act_space)
         self.mlp = MLP((self.obs_dim, *hidden, out_dim), activation=activation, out_scale=out_scale)
         self.log_std_init = float(log_std_init)
         self.gaussian = isinstance(self.dist, DiagGaussian)
@@ -117,7 +128,9 @@ class Policy:
         """Sample (or, if deterministic, take the mode of) one action per state.
 
         obs (N, obs_dim).  Returns (actions, log_probs): actions (N,) int64 for
-        Discrete or (N, d) float64 for Box (unclipped; see ``env_action``), and
+        Discrete, (N, k) int64 for MultiDiscrete (k components, without
+        ``start``), (N, n) int64 for MultiBinary (n bits), or (N, d) float64
+        for Box (unclipped); ``env_action`` maps them to the env's form; and
         log π_θ(actions | obs) (N,).  Plain numpy, one forward pass.
         """
         params = self.dist_params_np(theta, obs)
@@ -127,13 +140,19 @@ class Policy:
     def env_action(self, actions: np.ndarray) -> np.ndarray:
         """Turn sampled actions into what the environment accepts.
 
-        Discrete: add the space's ``start``.  Box: clip to the bounds (the
-        unclipped sample is what the log-probabilities refer to and what a
-        batch stores).
+        Discrete: add the space's ``start``.  MultiDiscrete: add ``start``
+        per component and restore the shape of nvec.  MultiBinary: int8 bits
+        in the space's shape.  Box: clip to the bounds (the unclipped sample is
+        what the log-probabilities refer to and what a batch stores).
         """
+        space = self.act_space
         if self.gaussian:
-            return np.clip(actions, self.act_space.low, self.act_space.high)
-        start = int(self.act_space.start)
+            return np.clip(actions, space.low, space.high)
+        if isinstance(space, spaces.MultiBinary):
+            return actions.astype(np.int8).reshape(-1, *space.shape)
+        if isinstance(space, spaces.MultiDiscrete):
+            return (actions + space.start.ravel()).astype(space.dtype).reshape(-1, *space.shape)
+        start = int(space.start)
         return actions + start if start else actions
 
     def linearize(self, theta: np.ndarray, obs: np.ndarray):
@@ -164,8 +183,9 @@ class Policy:
 class ValueFunction:
     """V_φ(s): an MLP from observations (N, obs_dim) to values (N,).
 
-    obs_space: a ``Box``.  hidden, activation: as for ``Policy``.  The last
-    layer is initialized with gain 1 (not the policy's small gain).
+    obs_space: as for ``Policy`` (read in ``input_space``).  hidden,
+    activation: as for ``Policy``.  The last layer is initialized with gain 1
+    (not the policy's small gain).
     """
 
     def __init__(
@@ -176,7 +196,8 @@ class ValueFunction:
         out_scale: float = 1.0,
     ) -> None:
         self.obs_space = obs_space
-        self.obs_dim = _obs_dim(obs_space)
+        self.input_space = policy_input_space(obs_space)
+        self.obs_dim = int(np.prod(self.input_space.shape))
         self.mlp = MLP((self.obs_dim, *hidden, 1), activation=activation, out_scale=out_scale)
         self.n_params = self.mlp.n_params
 
@@ -192,7 +213,7 @@ class ValueFunction:
         return self.mlp.forward(theta, np.reshape(obs, (-1, self.obs_dim)))[:, 0]
 
     def predict_np(self, theta: np.ndarray, obs: np.ndarray) -> np.ndarray:
-        """V(obs) in plain numpy for obs of shape (*lead, *obs_space.shape), e.g. a
+        """V(obs) in plain numpy for obs of shape (*lead, *input_space.shape), e.g. a
         batch's (T, n_envs, obs_dim); returns shape lead."""
-        lead = np.shape(obs)[: np.ndim(obs) - len(self.obs_space.shape)]
+        lead = np.shape(obs)[: np.ndim(obs) - len(self.input_space.shape)]
         return self.mlp.forward_np(theta, np.reshape(obs, (-1, self.obs_dim)))[:, 0].reshape(lead)

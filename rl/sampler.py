@@ -14,8 +14,10 @@ the reset observation, and the true final observation arrives in
 rewards[t], next_obs[t]) lies within one episode, and on truncation
 ``next_obs[t]`` is the real final observation, the one to bootstrap from.
 
-Observation normalization.  With ``normalize_obs`` (the default for ``Box``
-observations) observations are mapped to clip((x − μ) / √(σ² + ε), ±clip_obs)
+Observations that are not a ``Box`` (Discrete, Dict, …) are flattened in
+every sub-environment as ``rl.spaces`` describes; batches hold the flat
+vectors.  Observation normalization.  With ``normalize_obs`` (the default for
+``Box`` observations only) observations are mapped to clip((x − μ) / √(σ² + ε), ±clip_obs)
 with running statistics that stay frozen while a batch is collected and are
 updated from the batch's raw observations afterwards, as OpenAI baselines'
 TRPO does.  A batch therefore holds exactly the observations the policy saw,
@@ -30,8 +32,9 @@ from typing import Any, Protocol
 
 import gymnasium
 import numpy as np
-from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
+
+from rl import spaces as rl_spaces
 
 
 class NonFiniteData(RuntimeError):
@@ -170,17 +173,18 @@ class Batch:
 class Sampler:
     """Runs a policy in a vector environment, ``n_steps`` steps per environment per call.
 
-    env: a gymnasium id, made with ``gymnasium.make_vec(env, n_envs,
-        vectorization_mode, vector_kwargs={"autoreset_mode": SAME_STEP, "copy": False})``;
-        or a callable returning a ``VectorEnv`` that must use
-        ``AutoresetMode.SAME_STEP`` (ValueError otherwise).
+    env: a gymnasium id, made with ``rl.spaces.make_vec(env, n_envs,
+        vectorization_mode, vector_kwargs={"autoreset_mode": SAME_STEP, "copy": False})``
+        (non-Box observations flattened in each sub-environment); or a callable
+        returning a ``VectorEnv`` that must use ``AutoresetMode.SAME_STEP`` and
+        have Box observations (ValueError otherwise).
     n_envs: number of environments for an id (default 8); for a callable, if
         given, it must match the environment's ``num_envs``.
     n_steps: T, steps per environment per ``collect`` (default 256).
     seed: passed to the first ``reset`` (sub-environment i gets seed + i).
     vectorization_mode: "sync" (default) or "async", for an id.
-    normalize_obs: running observation normalization; default: on for Box
-        observation spaces.
+    normalize_obs: running observation normalization; default: on when the
+        environment's own observation space is a Box, off for a flattened one.
     clip_obs: clip normalized observations to ±clip_obs (default 10, as in
         OpenAI baselines' VecNormalize).
     env_kwargs: keyword arguments for the environment constructor, for an id.
@@ -207,17 +211,25 @@ class Sampler:
                 raise ValueError(f"n_envs must be ≥ 1, got {n_envs}")
             if vectorization_mode not in ("sync", "async"):
                 raise ValueError(f"vectorization_mode must be 'sync' or 'async', got {vectorization_mode!r}")
-            self.env: VectorEnv = gymnasium.make_vec(
+            self.env, self.env_observation_space = rl_spaces.make_vec(
                 env,
-                num_envs=n_envs,
-                vectorization_mode=vectorization_mode,
+                n_envs,
+                vectorization_mode,
                 vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP, "copy": False},
-                **(env_kwargs or {}),
+                env_kwargs=env_kwargs,
             )
         elif callable(env):
             self.env = env()
+            self.env_observation_space = self.env.single_observation_space
             if n_envs is not None and n_envs != self.env.num_envs:
                 raise ValueError(f"n_envs={n_envs} does not match the environment's num_envs={self.env.num_envs}")
+            if not isinstance(self.env_observation_space, gymnasium.spaces.Box):
+                self.env.close()
+                raise ValueError(
+                    f"env returned a VectorEnv with observation space {self.env_observation_space!r}: a callable "
+                    "env must give Box observations (wrap its sub-environments in "
+                    "gymnasium.wrappers.FlattenObservation), or pass a gymnasium id"
+                )
         else:
             raise ValueError(f"env must be a gymnasium id or a callable returning a VectorEnv, got {env!r}")
         mode = self.env.metadata.get("autoreset_mode")
@@ -233,7 +245,7 @@ class Sampler:
         self.observation_space = self.env.single_observation_space
         self.action_space = self.env.single_action_space
         if normalize_obs is None:
-            normalize_obs = isinstance(self.observation_space, spaces.Box)
+            normalize_obs = rl_spaces.normalizes_by_default(self.env_observation_space)
         self.normalize_obs = bool(normalize_obs)
         self.clip_obs = float(clip_obs)
         self.obs_shape = tuple(self.observation_space.shape)

@@ -1,5 +1,7 @@
 """Mathematics of rl.distributions: normalization, closed forms, KL, Fisher."""
 
+import itertools
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from rl.distributions import Categorical, DiagGaussian, log_softmax
+from rl.distributions import Bernoulli, Categorical, DiagGaussian, MultiCategorical, log_softmax
 
 finite = st.floats(-20.0, 20.0, allow_nan=False, allow_infinity=False)
 
@@ -221,3 +223,150 @@ def test_gaussian_log_prob_gradient_closed_form():
 def test_invalid_size_rejected(cls):
     with pytest.raises(ValueError, match="positive integer"):
         cls(0)
+
+
+# ------------------------------------------------- MultiCategorical, Bernoulli
+
+NVEC = (2, 3, 4)
+
+
+def all_actions(dist):
+    """Every joint action of a small MultiCategorical / Bernoulli, (A, k)."""
+    sizes = dist.nvec if isinstance(dist, MultiCategorical) else (2,) * dist.d
+    return np.array(list(itertools.product(*(range(n) for n in sizes))))
+
+
+def product_params(dist, rng, n=5, scale=2.0):
+    width = dist.n_logits if isinstance(dist, MultiCategorical) else dist.d
+    return rng.normal(0.0, scale, (n, width))
+
+
+def enumerated_probs(dist, params):
+    """(N, A) probabilities of every joint action, from log_prob."""
+    acts = all_actions(dist)
+    n = params.shape[0]
+    return np.stack([np.exp(dist.log_prob(params, np.tile(a, (n, 1)))) for a in acts], axis=1)
+
+
+def reference_probs(dist, params):
+    """(N, A) probabilities as products of per-component probabilities, computed independently."""
+    acts = all_actions(dist)
+    if isinstance(dist, MultiCategorical):
+        blocks = np.split(params, np.cumsum(dist.nvec)[:-1], axis=1)
+        comp = [scipy.special.softmax(b, axis=1) for b in blocks]
+        return np.stack([np.prod([comp[j][:, a[j]] for j in range(dist.k)], axis=0) for a in acts], axis=1)
+    p1 = scipy.special.expit(params)
+    return np.stack([np.prod(np.where(a == 1, p1, 1.0 - p1), axis=1) for a in acts], axis=1)
+
+
+PRODUCT_DISTS = [MultiCategorical(NVEC), Bernoulli(3)]
+PRODUCT_IDS = ["multicategorical", "bernoulli"]
+
+
+def test_product_distributions_validate_their_size():
+    for bad in ([], [2, 0], [[2, 3]], [1.5]):
+        with pytest.raises(ValueError, match="nvec"):
+            MultiCategorical(bad)
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="d must"):
+            Bernoulli(bad)
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_log_prob_normalizes_and_factorizes(dist):
+    params = product_params(dist, np.random.default_rng(0))
+    probs = enumerated_probs(dist, params)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-13)
+    np.testing.assert_allclose(probs, reference_probs(dist, params), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_entropy_and_kl_match_enumeration(dist):
+    rng = np.random.default_rng(1)
+    old, new = product_params(dist, rng), product_params(dist, rng)
+    p_old, p_new = reference_probs(dist, old), reference_probs(dist, new)
+    np.testing.assert_allclose(dist.entropy(old), -np.sum(p_old * np.log(p_old), axis=1), rtol=1e-12)
+    kl = dist.kl(old, new)
+    np.testing.assert_allclose(kl, np.sum(p_old * np.log(p_old / p_new), axis=1), rtol=1e-10)
+    assert np.all(kl > 0)
+    np.testing.assert_allclose(dist.kl(old, old), 0.0, atol=1e-14)
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_kl_is_nonnegative_everywhere(dist):
+    @settings(max_examples=40, deadline=None)
+    @given(st.integers(0, 2**32 - 1), st.floats(0.01, 30.0))
+    def check(seed, scale):
+        rng = np.random.default_rng(seed)
+        old, new = product_params(dist, rng, 3, scale), product_params(dist, rng, 3, scale)
+        assert np.all(np.asarray(dist.kl(old, new)) >= -1e-12)
+        np.testing.assert_allclose(dist.kl(old, old), 0.0, atol=1e-12)
+
+    check()
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_fisher_product_is_hessian_of_summed_kl(dist):
+    rng = np.random.default_rng(2)
+    params = product_params(dist, rng, n=4)
+    hess = hessian(lambda p: anp.sum(dist.kl(params, p)))(params).reshape(params.size, params.size)
+    for _ in range(3):
+        u = rng.normal(size=params.shape)
+        got = dist.fisher_vector_product(params, u)
+        assert got.shape == params.shape
+        np.testing.assert_allclose(got.ravel(), hess @ u.ravel(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_log_prob_vjp_equals_autograd_gradient(dist):
+    rng = np.random.default_rng(3)
+    params = product_params(dist, rng, n=6)
+    acts = all_actions(dist)
+    actions = acts[rng.integers(len(acts), size=6)]
+    g = rng.normal(size=6)
+    want = grad(lambda p: anp.sum(g * dist.log_prob(p, actions)))(params)
+    np.testing.assert_allclose(dist.log_prob_vjp(params, actions, g), want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_log_prob_and_entropy_derivatives_match_finite_differences(dist):
+    rng = np.random.default_rng(4)
+    params = product_params(dist, rng, n=3)
+    acts = all_actions(dist)
+    actions = acts[rng.integers(len(acts), size=3)]
+    check_grads(lambda p: anp.sum(dist.log_prob(p, actions)), modes=["rev"], order=2)(params)
+    check_grads(lambda p: anp.sum(dist.entropy(p)), modes=["rev"], order=2)(params)
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_sampling_frequencies_match_probabilities(dist):
+    rng = np.random.default_rng(5)
+    params = np.repeat(product_params(dist, rng, n=1, scale=1.0), 40_000, axis=0)
+    samples = dist.sample(params, np.random.default_rng(6))
+    acts = all_actions(dist)
+    assert samples.shape == (40_000, acts.shape[1]) and samples.dtype == np.int64
+    freq = np.array([np.mean(np.all(samples == a, axis=1)) for a in acts])
+    p = reference_probs(dist, params[:1])[0]
+    # five binomial standard deviations per joint action: a false alarm is about one in 10⁵ runs
+    assert np.all(np.abs(freq - p) <= 5.0 * np.sqrt(p * (1 - p) / 40_000))
+    again = dist.sample(params[:50], np.random.default_rng(6))
+    np.testing.assert_array_equal(again, samples[:50])
+
+
+@pytest.mark.parametrize("dist", PRODUCT_DISTS, ids=PRODUCT_IDS)
+def test_product_mode_is_most_probable_action(dist):
+    params = product_params(dist, np.random.default_rng(7), n=8)
+    probs = reference_probs(dist, params)
+    np.testing.assert_array_equal(dist.mode(params), all_actions(dist)[probs.argmax(axis=1)])
+
+
+def test_bernoulli_is_stable_for_large_logits():
+    dist = Bernoulli(2)
+    x = np.array([[800.0, -800.0], [-800.0, 800.0]])
+    ones = np.ones((2, 2), dtype=np.int64)
+    logp = dist.log_prob(x, ones)
+    np.testing.assert_allclose(logp, [-800.0, -800.0])
+    assert np.all(np.isfinite(dist.entropy(x))) and np.all(np.isfinite(dist.kl(x, -x)))
+    # each entry: p_old ≈ 1, so KL ≈ −log σ(−800) = 800
+    np.testing.assert_allclose(dist.kl(x, -x), [1600.0, 1600.0], rtol=1e-12)
+    np.testing.assert_allclose(dist.fisher_vector_product(x, np.ones((2, 2))), 0.0, atol=1e-300)

@@ -7,11 +7,12 @@ from autograd import make_vjp
 from autograd.differential_operators import hessian_vector_product, make_jvp_reversemode
 from gymnasium import spaces
 
-from rl.distributions import Categorical, DiagGaussian
+from rl.distributions import Bernoulli, Categorical, DiagGaussian, MultiCategorical
 from rl.networks import linearize
 from rl.policies import Policy, ValueFunction
 
 OBS = spaces.Box(-np.inf, np.inf, (4,), np.float64)
+ACT_SPACES = [spaces.Discrete(3), spaces.Box(-1, 1, (2,)), spaces.MultiDiscrete([2, 3]), spaces.MultiBinary(3)]
 
 
 def make(act_space, seed=0):
@@ -29,24 +30,30 @@ def test_distribution_choice():
     assert isinstance(gauss.dist, DiagGaussian)
     assert gauss.n_params == gauss.mlp.n_params + 2
     np.testing.assert_array_equal(gauss.init(np.random.default_rng(0))[-2:], 0.0)
+    multi = Policy(OBS, spaces.MultiDiscrete([2, 3]), hidden=(8,))
+    assert isinstance(multi.dist, MultiCategorical) and multi.dist.nvec == (2, 3)
+    assert multi.n_params == multi.mlp.n_params and multi.mlp.sizes[-1] == 5
+    bits = Policy(OBS, spaces.MultiBinary((2, 2)), hidden=(8,))
+    assert isinstance(bits.dist, Bernoulli) and bits.dist.d == 4 and bits.mlp.sizes[-1] == 4
 
 
 @pytest.mark.parametrize(
-    "space", [spaces.MultiBinary(3), spaces.MultiDiscrete([2, 3]), spaces.Box(-1, 1, (2, 2))]
+    "space", [spaces.Box(-1, 1, (2, 2)), spaces.Text(3), spaces.Tuple((spaces.Discrete(2),))]
 )
 def test_unsupported_action_space(space):
-    with pytest.raises(ValueError, match="act_space"):
+    with pytest.raises(ValueError, match="act_space .* supported actions: Discrete, MultiDiscrete, MultiBinary"):
         Policy(OBS, space)
 
 
-def test_unsupported_observation_space():
+@pytest.mark.parametrize("space", [spaces.Text(4), spaces.Dict({"a": spaces.Discrete(2), "t": spaces.Text(3)})])
+def test_unsupported_observation_space(space):
+    with pytest.raises(ValueError, match="obs_space .* supported observations: Box"):
+        Policy(space, spaces.Discrete(2))
     with pytest.raises(ValueError, match="obs_space"):
-        Policy(spaces.Discrete(4), spaces.Discrete(2))
-    with pytest.raises(ValueError, match="obs_space"):
-        ValueFunction(spaces.Discrete(4))
+        ValueFunction(space)
 
 
-@pytest.mark.parametrize("act_space", [spaces.Discrete(3), spaces.Box(-1, 1, (2,))])
+@pytest.mark.parametrize("act_space", ACT_SPACES)
 def test_act_log_probs_and_mode(act_space):
     policy, theta, obs, rng = make(act_space)
     actions, logp = policy.act(theta, obs, rng)
@@ -58,6 +65,40 @@ def test_act_log_probs_and_mode(act_space):
     np.testing.assert_array_equal(a1, a2)
 
 
+@pytest.mark.parametrize("space", [
+    spaces.MultiDiscrete([2, 3], start=[-1, 5]),
+    spaces.MultiDiscrete([[2, 3], [4, 2]], start=[[0, 1], [-2, 0]]),
+    spaces.MultiBinary(3),
+    spaces.MultiBinary((2, 2)),
+])
+def test_product_env_actions_lie_in_the_space(space):
+    policy, theta, obs, rng = make(space)
+    for deterministic in (False, True):
+        actions, _ = policy.act(theta, obs, rng, deterministic=deterministic)
+        env_actions = policy.env_action(actions)
+        assert env_actions.shape == (obs.shape[0], *space.shape)
+        assert all(space.contains(a) for a in env_actions)
+
+
+def test_product_env_action_offsets_and_dtype():
+    policy, *_ = make(spaces.MultiDiscrete([2, 3], start=[-1, 5]))
+    np.testing.assert_array_equal(policy.env_action(np.array([[0, 2], [1, 0]])), [[-1, 7], [0, 5]])
+    bits, *_ = make(spaces.MultiBinary(3))
+    out = bits.env_action(np.array([[1, 0, 1]]))
+    assert out.dtype == np.int8
+    np.testing.assert_array_equal(out, [[1, 0, 1]])
+
+
+def test_discrete_and_dict_observations_are_read_flattened():
+    obs_space = spaces.Dict({"pos": spaces.Discrete(3), "vel": spaces.Box(-1, 1, (2,))})
+    policy = Policy(obs_space, spaces.Discrete(2), hidden=(8,))
+    assert policy.obs_space is obs_space and policy.obs_dim == 5
+    assert policy.input_space == spaces.flatten_space(obs_space)
+    vf = ValueFunction(spaces.Discrete(6), hidden=(8,))
+    phi = vf.init(np.random.default_rng(0))
+    assert vf.obs_dim == 6 and vf.predict_np(phi, np.eye(6)[[0, 3]].reshape(2, 1, 6)).shape == (2, 1)
+
+
 def test_env_action():
     policy, theta, obs, rng = make(spaces.Discrete(3, start=-1))
     np.testing.assert_array_equal(policy.env_action(np.array([0, 2])), [-1, 1])
@@ -65,7 +106,7 @@ def test_env_action():
     np.testing.assert_array_equal(box.env_action(np.array([[3.0, -0.5]])), [[1.0, -0.5]])
 
 
-@pytest.mark.parametrize("act_space", [spaces.Discrete(3), spaces.Box(-1, 1, (2,))])
+@pytest.mark.parametrize("act_space", ACT_SPACES)
 def test_gauss_newton_fisher_product_equals_mean_kl_hessian(act_space):
     """(1/N) Jᵀ M J v from linearize + the analytic M equals ∇²_θ mean-KL(θ_old ‖ θ) · v at θ_old."""
     policy, theta, obs, rng = make(act_space)
@@ -82,7 +123,7 @@ def test_gauss_newton_fisher_product_equals_mean_kl_hessian(act_space):
         np.testing.assert_allclose(fvp, hessian_vector_product(mean_kl)(theta, v), rtol=1e-8, atol=1e-10)
 
 
-@pytest.mark.parametrize("act_space", [spaces.Discrete(3), spaces.Box(-1, 1, (2,))])
+@pytest.mark.parametrize("act_space", ACT_SPACES)
 def test_linearize_matches_autograd(act_space):
     policy, theta, obs, rng = make(act_space)
     params, jvp, vjp = policy.linearize(theta, obs)

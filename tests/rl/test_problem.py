@@ -9,8 +9,9 @@ from rl.policies import Policy
 from rl.problem import PolicyBatch
 
 OBS = gym.spaces.Box(-np.inf, np.inf, (4,))
-SPACES = [gym.spaces.Discrete(3), gym.spaces.Box(-1.0, 1.0, (2,))]
-IDS = ["categorical", "gaussian"]
+SPACES = [gym.spaces.Discrete(3), gym.spaces.Box(-1.0, 1.0, (2,)), gym.spaces.MultiDiscrete([2, 3]),
+          gym.spaces.MultiBinary(3)]
+IDS = ["categorical", "gaussian", "multicategorical", "bernoulli"]
 
 
 def make_batch(act_space, seed=0):
