@@ -105,6 +105,12 @@ class Config:
                                     "OpenAI baselines' TRPO")
     clip_obs: float = _f(10.0, "clip normalized observations to ±clip_obs", "baselines' VecNormalize")
     vectorization: str = _f("sync", "gymnasium vector env mode: sync or async", "sync: async measured slower on 2 cores")
+    # -- sampling workers (rl.workers): the batch for a seed is the same for every n_workers ---------
+    n_workers: int | str = _f("auto", "sampling workers W, each stepping a block of the n_envs environments; "
+                              "'auto': rl.workers.auto_workers (by available cores, 1 where workers would not pay)",
+                              "measured in benchmarks/scale.py")
+    sampler_backend: str = _f("process", "where workers run: process (forked on this machine) or ray "
+                              "(Ray actors; pip install -e '.[ray]', --ray-address to join a cluster)")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -151,6 +157,9 @@ class Config:
             (self.vf_batch_size >= 1, "vf_batch_size", "≥ 1"),
             (positive(self.clip_obs), "clip_obs", "positive and finite"),
             (self.vectorization in ("sync", "async"), "vectorization", "'sync' or 'async'"),
+            (self.n_workers == "auto" or isinstance(self.n_workers, int) and 1 <= self.n_workers <= self.n_envs,
+             "n_workers", "'auto' or an integer in [1, n_envs]"),
+            (self.sampler_backend in ("process", "ray"), "sampler_backend", "'process' or 'ray'"),
         ]
         for ok, name, what in checks:
             if not ok:
@@ -211,6 +220,10 @@ def _check_type(f: Any, value: Any) -> Any:
         if not math.isfinite(value):
             raise _type_error(name, "a finite number", value)
         return float(value)
+    if base == "int | str":  # an integer or a keyword such as "auto" (the range check says which)
+        if is_bool or not isinstance(value, (int, str)):
+            raise _type_error(name, "an integer or a string", value)
+        return value
     if base == "str":
         if not isinstance(value, str):
             raise _type_error(name, "a string", value)
@@ -277,7 +290,7 @@ def parse_value(name: str, text: str) -> Any:
     try:
         value = json.loads(text, parse_constant=lambda c: float(c))
     except json.JSONDecodeError:
-        if f.type.replace("| None", "").strip() == "str":
+        if f.type.replace("| None", "").strip() in ("str", "int | str"):
             return text
         raise ValueError(f"--set {name}: {text!r} is not a valid value ({f.type})") from None
     return value

@@ -459,3 +459,69 @@ class ParallelSampler:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Mean time of one environment step (seconds) above which ``auto_workers`` uses
+#: every core; below it one process is faster (see benchmarks/scale.py).
+AUTO_STEP_SECONDS = 50e-6
+
+
+def env_step_seconds(env_id: str, env_kwargs: dict[str, Any] | None = None, n_steps: int = 40,
+                     rounds: int = 5) -> float:
+    """Time of one step of one environment: the fastest of ``rounds`` (default 5) runs of ``n_steps`` (default 40).
+
+    One fixed action, so the probe times the environment, not the action
+    space's sampler; the minimum, because other processes only ever add time.
+    """
+    import time
+
+    env = gymnasium.make(env_id, **(env_kwargs or {}))
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    action = env.action_space.sample()
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(n_steps):
+            _, _, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                env.reset()
+        best = min(best, (time.perf_counter() - t0) / n_steps)
+    env.close()
+    return best
+
+
+def auto_workers(env_id: str, n_envs: int, env_kwargs: dict[str, Any] | None = None) -> int:
+    """W for n_workers="auto": min(available cores, n_envs) when one env step costs ≥ AUTO_STEP_SECONDS, else 1.
+
+    A cheap environment (CartPole: ≈ 10 µs a step) is dominated by the policy
+    evaluation and the per-iteration messages, and workers would compete with
+    the update for the cores; an expensive one (MuJoCo: ≈ 150 µs) gains.  The
+    probe's timing only chooses W, never the batch (identical for every W).
+    """
+    cores = min(available_cores(), n_envs)
+    if cores == 1:
+        return 1
+    return cores if env_step_seconds(env_id, env_kwargs) >= AUTO_STEP_SECONDS else 1
+
+
+def make_sampler(config: Any, seed: int, normalize_obs: bool | None) -> Any:
+    """The sampler a ``rl.config.Config`` asks for: its backend, W workers (resolving "auto"), its envs.
+
+    vectorization="async" keeps gymnasium's one-process-per-env ``rl.sampler.Sampler`` (no blocks).
+    """
+    from .sampler import Sampler
+
+    common = dict(n_envs=config.n_envs, n_steps=config.n_steps, seed=seed, normalize_obs=normalize_obs,
+                  clip_obs=config.clip_obs, env_kwargs=config.env_kwargs)
+    if config.vectorization == "async":
+        return Sampler(config.env_id, vectorization_mode="async", **common)
+    n_workers = config.n_workers
+    if config.sampler_backend == "ray":
+        from .ray_backend import RaySampler
+
+        return RaySampler(config.env_id, n_workers=min(available_cores(), config.n_envs)
+                          if n_workers == "auto" else n_workers, **common)
+    if n_workers == "auto":
+        n_workers = auto_workers(config.env_id, config.n_envs, config.env_kwargs)
+    return ParallelSampler(config.env_id, n_workers=n_workers, **common)
