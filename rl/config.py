@@ -274,7 +274,8 @@ def make_config(algo: str = "trpo", *, preset: bool = True, **overrides: Any) ->
     if algo not in ALGORITHM_NAMES:
         raise ValueError(f"algo must be one of {', '.join(ALGORITHM_NAMES)}; got {algo!r}")
     env_id = overrides.get("env_id", Config.env_id)
-    values = {**ALGO_DEFAULTS[algo], **(PRESETS.get(env_id, {}) if preset else {}), **overrides, "algo": algo}
+    preset_values = PRESETS.get(env_id, {}) if preset and isinstance(env_id, str) else {}  # a bad id: Config names it
+    values = {**ALGO_DEFAULTS[algo], **preset_values, **overrides, "algo": algo}
     return Config(**values)
 
 
