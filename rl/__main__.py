@@ -25,7 +25,7 @@ import gymnasium
 
 from .agent import Agent, CheckpointError
 from .config import ALGORITHM_NAMES, PRESETS, describe, make_config, parse_value
-from .loop import LOG_FIELDS, NonFiniteData, train
+from .loop import LOG_FIELDS, EnvError, NonFiniteData, WorkerError, train
 from .plotting import plot_runs, read_log
 from .runlog import RunFolder, RunFolderError
 from .runtime import tune_allocator
@@ -84,6 +84,9 @@ def _build_parser() -> _Parser:
     tr.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                     help="any config field, e.g. --set max_kl=0.02 --set hidden=[32,32] (JSON values)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                    help="sample on Ray actors in this cluster (e.g. auto, or ray://head:10001); "
+                         "implies sampler_backend=ray (the batches do not depend on it)")
 
     ev = sub.add_parser("evaluate", help="run a saved agent for some episodes")
     ev.add_argument("run_dir")
@@ -136,12 +139,15 @@ def _prepare(args: argparse.Namespace) -> tuple[Agent, RunFolder]:
         agent = Agent.load(args.resume, allow_import=args.allow_import)
         if args.steps is not None:
             agent.config.total_steps = args.steps
+        if args.ray_address is not None:
+            agent.config.sampler_backend = "ray"
         if agent.steps >= agent.config.total_steps:
             raise UsageError(f"nothing to train: {args.resume} already has {agent.steps} steps "
                              f"(total {agent.config.total_steps}); pass --steps with a larger total")
         run = RunFolder.resume(args.resume, LOG_FIELDS, agent.iteration, out=args.out)
         return agent, run
-    flags = {"env_id": args.env, "total_steps": args.steps, "seed": args.seed, "eval_every": args.eval_every}
+    flags = {"env_id": args.env, "total_steps": args.steps, "seed": args.seed, "eval_every": args.eval_every,
+             "sampler_backend": "ray" if args.ray_address is not None else None}
     overrides.update({k: v for k, v in flags.items() if v is not None})
     if "algo" in overrides and args.algo is not None:
         raise UsageError("give the algorithm once: --algo or --set algo=")
@@ -159,6 +165,10 @@ def _train(args: argparse.Namespace) -> int:
 
     agent, run = _prepare(args)
     cfg = agent.config
+    if args.ray_address is not None:
+        import ray
+
+        ray.init(address=args.ray_address)
     start_steps = agent.steps
     bar = tqdm(total=cfg.total_steps, initial=start_steps, unit="step", disable=args.quiet,
                dynamic_ncols=True, file=sys.stderr)
@@ -255,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ValueError, FileNotFoundError, CheckpointError, RunFolderError, gymnasium.error.Error) as exc:
         print(f"python -m rl: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except NonFiniteData as exc:
+    except (NonFiniteData, EnvError, WorkerError) as exc:
         print(f"python -m rl: training stopped: {_one_line(exc)}; the last checkpoint is kept", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -109,6 +109,12 @@ class Config:
     eval_every: int = _f(0, "evaluate every this many environment steps (0 = off); the best checkpoint is kept in best/",
                          "evaluation on separate seeded envs with the normalization frozen, as SB3's EvalCallback")
     eval_episodes: int = _f(10, "episodes per evaluation, deterministic and stochastic each", "SB3 EvalCallback's 5; 10 here")
+    # -- sampling workers (rl.workers): the batch for a seed is the same for every n_workers ---------
+    n_workers: int | str = _f("auto", "sampling workers W, each stepping a block of the n_envs environments; "
+                              "'auto': rl.workers.auto_workers (by available cores, 1 where workers would not pay)",
+                              "measured in benchmarks/scale.py")
+    sampler_backend: str = _f("process", "where workers run: process (forked on this machine) or ray "
+                              "(Ray actors; pip install -e '.[ray]', --ray-address to join a cluster)")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -157,6 +163,9 @@ class Config:
             (self.vectorization in ("sync", "async"), "vectorization", "'sync' or 'async'"),
             (self.eval_every >= 0, "eval_every", "≥ 0 (0 = off)"),
             (self.eval_episodes >= 1, "eval_episodes", "≥ 1"),
+            (self.n_workers == "auto" or isinstance(self.n_workers, int) and 1 <= self.n_workers <= self.n_envs,
+             "n_workers", "'auto' or an integer in [1, n_envs]"),
+            (self.sampler_backend in ("process", "ray"), "sampler_backend", "'process' or 'ray'"),
         ]
         for ok, name, what in checks:
             if not ok:
@@ -217,6 +226,10 @@ def _check_type(f: Any, value: Any) -> Any:
         if not math.isfinite(value):
             raise _type_error(name, "a finite number", value)
         return float(value)
+    if base == "int | str":  # an integer or a keyword such as "auto" (the range check says which)
+        if is_bool or not isinstance(value, (int, str)):
+            raise _type_error(name, "an integer or a string", value)
+        return value
     if base == "str":
         if not isinstance(value, str):
             raise _type_error(name, "a string", value)
@@ -267,7 +280,8 @@ def make_config(algo: str = "trpo", *, preset: bool = True, **overrides: Any) ->
     if algo not in ALGORITHM_NAMES:
         raise ValueError(f"algo must be one of {', '.join(ALGORITHM_NAMES)}; got {algo!r}")
     env_id = overrides.get("env_id", Config.env_id)
-    values = {**ALGO_DEFAULTS[algo], **(PRESETS.get(env_id, {}) if preset else {}), **overrides, "algo": algo}
+    preset_values = PRESETS.get(env_id, {}) if preset and isinstance(env_id, str) else {}  # a bad id: Config names it
+    values = {**ALGO_DEFAULTS[algo], **preset_values, **overrides, "algo": algo}
     return Config(**values)
 
 
@@ -283,7 +297,7 @@ def parse_value(name: str, text: str) -> Any:
     try:
         value = json.loads(text, parse_constant=lambda c: float(c))
     except json.JSONDecodeError:
-        if f.type.replace("| None", "").strip() == "str":
+        if f.type.replace("| None", "").strip() in ("str", "int | str"):
             return text
         raise ValueError(f"--set {name}: {text!r} is not a valid value ({f.type})") from None
     return value

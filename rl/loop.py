@@ -1,7 +1,7 @@
 """The training loop shared by every algorithm (Schulman et al. 2015, Algorithm 1, practical form):
 
     for each iteration:
-        1. sample     n_envs × n_steps transitions with π_θ                      (Sampler)
+        1. sample     n_envs × n_steps transitions with π_θ         (rl.workers.make_sampler)
         2. estimate   advantages by GAE(γ, λ) with the current V_φ               (gae)
         3. update     θ by the algorithm's surrogate and trustopt solver         (rl.updates)
         4. fit        V_φ to the λ-returns                                       (rl.value)
@@ -27,11 +27,12 @@ from .config import Config
 from .policies import ValueFunction
 from .problem import PolicyBatch
 from .runlog import RunFolder
-from .sampler import Batch, NonFiniteData, Sampler
+from .sampler import Batch, NonFiniteData
 from .updates import DIAGNOSTICS, UPDATES
 from .value import fit_value_function
+from .workers import EnvError, WorkerError, make_sampler
 
-__all__ = ["LOG_FIELDS", "train", "advantages_and_returns", "NonFiniteData"]
+__all__ = ["LOG_FIELDS", "train", "advantages_and_returns", "NonFiniteData", "EnvError", "WorkerError"]
 
 #: Columns of a run's per-iteration log, in order.
 LOG_FIELDS = (
@@ -77,16 +78,15 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
     ends training early. Returns the rows of this call. BLAS runs on one
     thread (faster on these small matrices, and results do not depend on the
     thread count). Non-finite observations or rewards raise
-    :class:`NonFiniteData` naming the environment and step; the last
-    checkpoint is kept.
+    :class:`NonFiniteData` naming the environment and step, an environment
+    that raises :class:`EnvError` naming it, a dead sampling worker
+    :class:`WorkerError` naming it; in each case the last checkpoint is kept.
     """
     cfg = agent.config
     update = UPDATES[cfg.algo]
     rows: list[dict[str, Any]] = []
     # A resumed run reseeds its environments so it does not replay episodes.
-    sampler = Sampler(cfg.env_id, n_envs=cfg.n_envs, n_steps=cfg.n_steps, seed=cfg.seed + 7919 * agent.iteration,
-                      vectorization_mode=cfg.vectorization, normalize_obs=agent.normalizes, clip_obs=cfg.clip_obs,
-                      env_kwargs=cfg.env_kwargs)
+    sampler = make_sampler(cfg, seed=cfg.seed + 7919 * agent.iteration, normalize_obs=agent.normalizes)
     sampler.obs_rms = agent.obs_rms
     recent_returns: list[float] = []
     recent_lengths: list[float] = []
