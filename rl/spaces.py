@@ -70,6 +70,19 @@ def normalizes_by_default(space: spaces.Space) -> bool:
     return isinstance(space, spaces.Box)
 
 
+def flat_env(env: gymnasium.Env) -> gymnasium.Env:
+    """``env`` itself for Box observations, else wrapped in ``FlattenObservation`` (ValueError if unsupported)."""
+    space = env.observation_space
+    if isinstance(space, spaces.Box):
+        return env
+    try:
+        check_observation_space(space)
+    except ValueError:
+        env.close()
+        raise
+    return FlattenObservation(env)
+
+
 def make_vec(env_id: str, num_envs: int, vectorization_mode: str = "sync",
              vector_kwargs: dict[str, Any] | None = None,
              env_kwargs: dict[str, Any] | None = None) -> tuple[VectorEnv, spaces.Space]:

@@ -43,6 +43,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 from .sampler import ActingPolicy, Batch, NonFiniteData, RunningMeanStd
+from .spaces import flat_env
 
 
 class EnvError(RuntimeError):
@@ -166,7 +167,7 @@ class BlockSampler:
 
     def __init__(self, spec: BlockSpec) -> None:
         self.spec = spec
-        fns = [lambda i=i: _IndexedEnv(gymnasium.make(spec.env_id, **spec.env_kwargs), i)
+        fns = [lambda i=i: _IndexedEnv(flat_env(gymnasium.make(spec.env_id, **spec.env_kwargs)), i)
                for i in range(spec.lo, spec.hi)]
         self.env = SyncVectorEnv(fns, copy=False, autoreset_mode=AutoresetMode.SAME_STEP)
         self.obs_shape = tuple(self.env.single_observation_space.shape)
