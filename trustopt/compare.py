@@ -33,6 +33,7 @@ import numpy as np
 import scipy.optimize
 from threadpoolctl import threadpool_limits
 
+from .gltr import GLTR
 from .lbfgs import LBFGS
 from .objective import Objective
 from .problems import Problem, all_problems, get_problem, mgh_suite, scalable_suite
@@ -60,6 +61,7 @@ __all__ = [
 TRUSTOPT_SOLVERS: dict[str, Callable[[float, int | None], Any]] = {
     "trust-steihaug": lambda gtol, maxiter: TrustRegion(Steihaug(), gtol=gtol, maxiter=maxiter),
     "trust-exact": lambda gtol, maxiter: TrustRegion(Exact(), gtol=gtol, maxiter=maxiter),
+    "trust-krylov": lambda gtol, maxiter: TrustRegion(GLTR(), gtol=gtol, maxiter=maxiter),
     "dogleg": lambda gtol, maxiter: TrustRegion(Dogleg(), gtol=gtol, maxiter=maxiter),
     "trust-cauchy": lambda gtol, maxiter: TrustRegion(CauchyPoint(), gtol=gtol, maxiter=maxiter),
     "lbfgs": lambda gtol, maxiter: LBFGS(gtol=gtol, **({} if maxiter is None else {"maxiter": maxiter})),
@@ -77,7 +79,7 @@ SCIPY_SOLVERS: dict[str, tuple[str, str | None]] = {
 
 #: What ``python -m trustopt compare`` runs without ``--solvers``.
 DEFAULT_SOLVERS: tuple[str, ...] = (
-    "trust-steihaug", "trust-exact", "dogleg", "lbfgs",
+    "trust-steihaug", "trust-krylov", "trust-exact", "dogleg", "lbfgs",
     "scipy:trust-ncg", "scipy:trust-krylov", "scipy:trust-exact", "scipy:dogleg",
     "scipy:L-BFGS-B", "scipy:BFGS",
 )

@@ -12,6 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .first_order import Adam, GradientDescent
+from .gltr import GLTR
 from .lbfgs import LBFGS
 from .objective import Objective, as_objective
 from .result import Callback, Result
@@ -46,6 +47,7 @@ register_method("lbfgs", LBFGS)
 register_method("trust-steihaug", trust_region_method(Steihaug))
 register_method("trust-ncg", trust_region_method(Steihaug))
 register_method("trust-exact", trust_region_method(Exact))
+register_method("trust-krylov", trust_region_method(GLTR))
 register_method("dogleg", trust_region_method(Dogleg))
 register_method("trust-cauchy", trust_region_method(CauchyPoint))
 register_method("gradient-descent", GradientDescent)
