@@ -9,7 +9,10 @@ from .cg import CGResult, CGStatus, conjugate_gradient
 from .constrained import AdaptiveBound, DivergenceTrustRegion, NaturalGradient, PenaltyMethod, adapt_penalty
 from .divergence import Divergence
 from .first_order import Adam, GradientDescent, MeanObjective
+from .gauss_newton import GaussNewton
+from .gltr import GLTR
 from .lbfgs import LBFGS
+from .least_squares import LeastSquaresResult, least_squares
 from .linesearch import LineSearchResult, armijo_backtracking, backtrack, strong_wolfe
 from .minimize import available_methods, minimize, register_method
 from .mm import MM, QuadraticUpperBound, Surrogate
@@ -30,9 +33,12 @@ __all__ = [
     "DivergenceTrustRegion",
     "Dogleg",
     "Exact",
+    "GLTR",
+    "GaussNewton",
     "GradientDescent",
     "History",
     "LBFGS",
+    "LeastSquaresResult",
     "LineSearchResult",
     "MeanObjective",
     "NaturalGradient",
@@ -55,6 +61,7 @@ __all__ = [
     "available_methods",
     "backtrack",
     "conjugate_gradient",
+    "least_squares",
     "minimize",
     "register_method",
     "strong_wolfe",
