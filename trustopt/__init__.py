@@ -15,8 +15,11 @@ from .divergence import Divergence
 from .divergence_problem import DivergenceProblem, DivergenceStep, FunAndDivergence, PenaltyStep, Trial
 from .divergence_search import ScaledStep, backtrack_feasible, scale_fixed, scale_to_bound
 from .first_order import Adam, AdamState, FirstOrderReport, GradientDescent, MeanObjective
+from .gauss_newton import GaussNewton
+from .gltr import GLTR
 from .lbfgs import LBFGS
 from .lbfgsb import LBFGSB
+from .least_squares import LeastSquaresResult, least_squares
 from .linesearch import LineSearchResult, armijo_backtracking, backtrack, strong_wolfe
 from .minimize import available_methods, default_method, minimize, register_method
 from .mm import MM, QuadraticUpperBound, Surrogate
@@ -57,6 +60,9 @@ __all__ = [
     "History",
     "LBFGS",
     "LBFGSB",
+    "GLTR",
+    "GaussNewton",
+    "LeastSquaresResult",
     "LineSearchResult",
     "MM",
     "MeanObjective",
@@ -87,6 +93,7 @@ __all__ = [
     "backtrack_feasible",
     "conjugate_gradient",
     "default_method",
+    "least_squares",
     "minimize",
     "natural_direction",
     "solve_qp",

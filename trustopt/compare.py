@@ -33,7 +33,9 @@ import numpy as np
 import scipy.optimize
 from threadpoolctl import threadpool_limits
 
+from .gltr import GLTR
 from .lbfgs import LBFGS
+from .least_squares import least_squares
 from .objective import Objective
 from .problems import Problem, all_problems, get_problem, mgh_suite, scalable_suite
 from .subproblems import CauchyPoint, Dogleg, Exact, Steihaug
@@ -42,6 +44,7 @@ from .trust_region import TrustRegion
 __all__ = [
     "Run",
     "TRUSTOPT_SOLVERS",
+    "LEAST_SQUARES_SOLVERS",
     "SCIPY_SOLVERS",
     "DEFAULT_SOLVERS",
     "resolve_problems",
@@ -60,6 +63,7 @@ __all__ = [
 TRUSTOPT_SOLVERS: dict[str, Callable[[float, int | None], Any]] = {
     "trust-steihaug": lambda gtol, maxiter: TrustRegion(Steihaug(), gtol=gtol, maxiter=maxiter),
     "trust-exact": lambda gtol, maxiter: TrustRegion(Exact(), gtol=gtol, maxiter=maxiter),
+    "trust-krylov": lambda gtol, maxiter: TrustRegion(GLTR(), gtol=gtol, maxiter=maxiter),
     "dogleg": lambda gtol, maxiter: TrustRegion(Dogleg(), gtol=gtol, maxiter=maxiter),
     "trust-cauchy": lambda gtol, maxiter: TrustRegion(CauchyPoint(), gtol=gtol, maxiter=maxiter),
     "lbfgs": lambda gtol, maxiter: LBFGS(gtol=gtol, **({} if maxiter is None else {"maxiter": maxiter})),
@@ -75,15 +79,31 @@ SCIPY_SOLVERS: dict[str, tuple[str, str | None]] = {
     "scipy:dogleg": ("dogleg", "hess"),
 }
 
+#: Least-squares solvers of ½‖r‖² (problems with residuals only): name -> (library, method).
+#: Each runs with its library's default tolerances (ftol = xtol = gtol = 1e-8 for both
+#: libraries; the trust-region driver's gtol for "dogleg"/"steihaug" is on ‖Jᵀr‖₂), so the
+#: comparison's ``gtol`` and ``maxiter`` do not apply; J is autograd's dense Jacobian for all
+#: but lsq-steihaug, which uses J·v and vᵀJ products (counted as nhev). nfev counts residual
+#: evaluations, njev Jacobian evaluations.
+LEAST_SQUARES_SOLVERS: dict[str, tuple[str, str]] = {
+    "lsq-lm": ("trustopt", "lm"),
+    "lsq-dogleg": ("trustopt", "dogleg"),
+    "lsq-steihaug": ("trustopt", "steihaug"),
+    "scipy:lsq-lm": ("scipy", "lm"),
+    "scipy:lsq-trf": ("scipy", "trf"),
+}
+
 #: What ``python -m trustopt compare`` runs without ``--solvers``.
 DEFAULT_SOLVERS: tuple[str, ...] = (
-    "trust-steihaug", "trust-exact", "dogleg", "lbfgs",
+    "trust-steihaug", "trust-krylov", "trust-exact", "dogleg", "lbfgs",
     "scipy:trust-ncg", "scipy:trust-krylov", "scipy:trust-exact", "scipy:dogleg",
     "scipy:L-BFGS-B", "scipy:BFGS",
 )
 
-#: Solvers that hold an n×n matrix: a dense Hessian at every point, or BFGS's inverse approximation.
-_DENSE = {"trust-exact", "dogleg", "scipy:trust-exact", "scipy:dogleg", "scipy:BFGS"}
+#: Solvers that hold an n×n matrix: a dense Hessian at every point, BFGS's inverse approximation,
+#: or a dense Jacobian (autograd builds it from one reverse pass per residual).
+_DENSE = {"trust-exact", "dogleg", "scipy:trust-exact", "scipy:dogleg", "scipy:BFGS",
+          "lsq-lm", "lsq-dogleg", "scipy:lsq-lm", "scipy:lsq-trf"}
 
 
 @dataclass
@@ -147,10 +167,15 @@ def _no_duplicates(names: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} named more than once: {', '.join(repeated)}")
 
 
+def _least_squares_problems() -> list[Problem]:
+    return [p for p in all_problems() if p.residuals is not None]
+
+
 def resolve_problems(spec: str | Sequence[str]) -> list[Problem]:
-    """Problems from "mgh", "scalable", "all", or distinct problem names (a list or a comma-separated string)."""
+    """Problems from "mgh", "scalable", "all", "lsq" (those with residuals), or distinct problem names
+    (a list or a comma-separated string)."""
     if isinstance(spec, str):
-        suites = {"mgh": mgh_suite, "scalable": scalable_suite, "all": all_problems}
+        suites = {"mgh": mgh_suite, "scalable": scalable_suite, "all": all_problems, "lsq": _least_squares_problems}
         if spec in suites:
             return suites[spec]()
         spec = [name.strip() for name in spec.split(",") if name.strip()]
@@ -161,14 +186,17 @@ def resolve_problems(spec: str | Sequence[str]) -> list[Problem]:
 
 
 def resolve_solvers(spec: str | Sequence[str]) -> list[str]:
-    """Distinct solver names from a list or comma-separated string; "default" and "all" are shorthands."""
+    """Distinct solver names from a list or comma-separated string; "default", "lsq" (every
+    least-squares solver) and "all" are shorthands."""
     if isinstance(spec, str):
         if spec == "default":
             return list(DEFAULT_SOLVERS)
+        if spec == "lsq":
+            return list(LEAST_SQUARES_SOLVERS)
         if spec == "all":
-            return [*TRUSTOPT_SOLVERS, *SCIPY_SOLVERS]
+            return [*TRUSTOPT_SOLVERS, *SCIPY_SOLVERS, *LEAST_SQUARES_SOLVERS]
         spec = [name.strip() for name in spec.split(",") if name.strip()]
-    known = [*TRUSTOPT_SOLVERS, *SCIPY_SOLVERS]
+    known = [*TRUSTOPT_SOLVERS, *SCIPY_SOLVERS, *LEAST_SQUARES_SOLVERS]
     unknown = [name for name in spec if name not in known]
     if unknown or not spec:
         raise ValueError(f"unknown solver(s) {unknown or spec}; known: {', '.join(known)}")
@@ -176,8 +204,58 @@ def resolve_solvers(spec: str | Sequence[str]) -> list[str]:
     return list(spec)
 
 
+def _run_least_squares(problem: Problem, solver: str, rtol: float) -> Run:
+    """One least-squares solver on ``problem``'s residuals, counting residual and Jacobian calls."""
+    from autograd import jacobian
+
+    if problem.residuals is None:
+        raise ValueError(f"{solver} needs residuals; problem {problem.name!r} has none")
+    library, method = LEAST_SQUARES_SOLVERS[solver]
+    calls = {"residual": 0, "jacobian": 0}
+    trace: list[tuple[int, float]] = []
+    dense_jacobian = jacobian(problem.residuals)
+
+    def residual(x: np.ndarray) -> Any:
+        calls["residual"] += 1
+        r = problem.residuals(x)
+        if isinstance(r, np.ndarray):
+            trace.append((calls["residual"] + calls["jacobian"], float(np.sum(r * r))))
+        return r
+
+    def jac(x: np.ndarray) -> np.ndarray:
+        calls["jacobian"] += 1
+        return np.asarray(dense_jacobian(x), dtype=np.float64)
+
+    x0 = np.array(problem.x0)
+    start = time.perf_counter()
+    nhev = 0
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if library == "trustopt":
+            # Steihaug's products come from autograd tracing the residual itself (counted by the solver).
+            res = least_squares(residual, x0, method=method, jac=None if method == "steihaug" else jac)
+            cost, nit, status, message = res.cost, res.nit, res.status.name, res.message
+            nfev, njev, nhev = res.nfev, res.njev, res.nhev
+        else:
+            res = scipy.optimize.least_squares(residual, x0, jac=jac, method=method)
+            # scipy reports no iteration count; each trial is one residual evaluation after x0's.
+            cost, nit, message = float(res.cost), int(res.nfev) - 1, str(res.message)
+            status = "success" if res.success else f"status {res.status}"
+            nfev, njev = calls["residual"], calls["jacobian"]
+    elapsed = time.perf_counter() - start
+    fun = 2.0 * cost  # the Problem's f is ‖r‖²
+    solved = math.isfinite(fun) and problem.solved(fun, rtol)
+    return Run(problem.name, problem.n, solver, solved, status, nit, nfev, njev, nhev, fun, problem.f_star[0],
+               elapsed, message, trace)
+
+
 def run_one(problem: Problem, solver: str, *, gtol: float = 1e-5, rtol: float = 1e-6, maxiter: int | None = None) -> Run:
-    """Solve ``problem`` with the solver called ``solver`` (one BLAS thread)."""
+    """Solve ``problem`` with the solver called ``solver`` (one BLAS thread).
+
+    Least-squares solvers (:data:`LEAST_SQUARES_SOLVERS`) ignore ``gtol`` and ``maxiter``.
+    """
+    if solver in LEAST_SQUARES_SOLVERS:
+        return _run_least_squares(problem, solver, rtol)
     objective = _TracedObjective(problem.fun)
     x0 = np.array(problem.x0)
     start = time.perf_counter()
@@ -235,6 +313,7 @@ def run_comparison(
     gtol : gradient tolerance handed to every solver. Default 1e-5.
     rtol : relative tolerance of ``problem.solved``. Default 1e-6.
     maxiter : iteration limit for every solver; None keeps each solver's default.
+    Least-squares solvers are skipped on problems without residuals.
     max_dense_n : skip solvers that hold an n×n matrix (trust-exact and
         dogleg of both libraries, scipy's BFGS) on problems with more
         variables than this: assembling Hessians from n products each, or
@@ -257,7 +336,8 @@ def run_comparison(
     pairs: list[tuple[Problem, str] | None] = []
     for problem in problems:
         for solver in solvers:
-            skip = max_dense_n is not None and solver in _DENSE and problem.n > max_dense_n
+            too_big = max_dense_n is not None and solver in _DENSE and problem.n > max_dense_n
+            skip = too_big or (solver in LEAST_SQUARES_SOLVERS and problem.residuals is None)
             pairs.append(None if skip else (problem, solver))
     options = {"gtol": gtol, "rtol": rtol, "maxiter": maxiter}
     if workers == 1:

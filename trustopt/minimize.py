@@ -19,6 +19,7 @@ from .bounded_trust_region import BoundedTrustRegion
 from .bounds import as_box
 from .constraints import as_constraints
 from .first_order import Adam, GradientDescent
+from .gltr import GLTR
 from .lbfgs import LBFGS
 from .lbfgsb import LBFGSB
 from .objective import Objective, as_flat_vector, as_objective
@@ -86,6 +87,7 @@ register_method("auglag", AugmentedLagrangian, frozenset({"bounds", "constraints
 register_method("trust-steihaug", trust_region_method(Steihaug))
 register_method("trust-ncg", trust_region_method(Steihaug))
 register_method("trust-exact", trust_region_method(Exact))
+register_method("trust-krylov", trust_region_method(GLTR))
 register_method("dogleg", trust_region_method(Dogleg))
 register_method("trust-cauchy", trust_region_method(CauchyPoint))
 register_method("gradient-descent", GradientDescent)

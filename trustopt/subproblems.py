@@ -303,7 +303,7 @@ class Steihaug:
         g = model.g
         gnorm = float(np.linalg.norm(g))
         if gnorm == 0.0:
-            return SubproblemStep(np.zeros_like(g), 0.0, False, {"cg_iter": 0})
+            return SubproblemStep(np.zeros_like(g), 0.0, False, {"cg_iterations": 0})
         path = model.cache.get("steihaug_path")
         if path is not None and radius < path.norms[-1]:
             return _retrace(model, path, radius)
@@ -313,7 +313,7 @@ class Steihaug:
         maxiter = model.n if self.maxiter is None else self.maxiter
         points = [np.zeros_like(g)]
         cg = conjugate_gradient(model.hvp, -g, radius=radius, rtol=eta, maxiter=maxiter, callback=points.append)
-        info: dict[str, Any] = {"cg_iter": cg.nit, "cg_status": cg.status.name, "forcing": eta}
+        info: dict[str, Any] = {"cg_iterations": cg.nit, "cg_status": cg.status.name, "forcing": eta}
         if cg.status is CGStatus.NONFINITE:
             info["note"] = "non-finite Hessian-vector product in CG"
             return SubproblemStep(cg.x, -cg.model_value, cg.on_boundary, info)
@@ -345,7 +345,7 @@ def _retrace(model: QuadraticModel, path: _CGPath, radius: float) -> SubproblemS
     else:
         t = hi
         value = m0 + (m1 - m0) * (1.0 - (1.0 - t) ** 2)
-    return SubproblemStep(start + t * d, -value, True, {"cg_iter": 0, "cg_status": "RETRACED"})
+    return SubproblemStep(start + t * d, -value, True, {"cg_iterations": 0, "cg_status": "RETRACED"})
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ class TrustRegion:
     at the current iterate after the decision, ``trial_fun``, ``rho``,
     ``predicted``, ``actual``, ``radius`` (the radius the step was computed
     for), ``step_norm``, ``accepted``, ``on_boundary``, cumulative ``nfev``,
-    ``njev``, ``nhev``, and the subproblem's diagnostics (``cg_iter``,
+    ``njev``, ``nhev``, and the subproblem's diagnostics (``cg_iterations``, ``lanczos_iterations``,
     ``lambda``, ``fallback``, a ``note`` string when something unusual
     happened, …).
     """

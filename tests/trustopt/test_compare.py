@@ -269,3 +269,16 @@ def test_a_numeric_flag_is_either_a_valid_value_or_one_line_and_exit_2(flag, tex
         assert len(lines) == 1 and f"argument {flag}" in lines[0]
     else:
         assert NUMERIC_FLAGS[flag](getattr(args, flag[2:].replace("-", "_")))
+
+
+def test_least_squares_solvers_run_on_residual_problems_only():
+    problems = [get_problem("rosenbrock"), get_problem("beale")]
+    runs = compare.run_comparison(problems, ["lsq-lm", "scipy:lsq-lm", "lsq-steihaug"])
+    assert len(runs) == 6 and all(r.solved for r in runs)
+    by = {(r.problem, r.solver): r for r in runs}
+    assert by["beale", "lsq-lm"].fun == pytest.approx(0.0, abs=1e-20)
+    assert all(r.nfev >= 1 and r.njev >= 1 for r in runs)
+    assert by["rosenbrock", "lsq-steihaug"].nhev > 0 and by["rosenbrock", "lsq-lm"].nhev == 0
+    assert compare.resolve_problems("lsq") and all(p.residuals is not None for p in compare.resolve_problems("lsq"))
+    assert compare.resolve_solvers("lsq") == list(compare.LEAST_SQUARES_SOLVERS)
+    assert compare.run_comparison([get_problem("quadratic_n100_cond100")], ["lsq-lm"]) == []
