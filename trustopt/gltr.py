@@ -146,8 +146,10 @@ def tridiagonal_trust_region(
         h = h + tau * v
         return TridiagonalStep(h, lo, value(h), True, True)
     lo = lam
+    converged = False
     for _ in range(maxiter):
         if abs(hnorm - radius) <= rtol * radius:
+            converged = True
             break
         if hnorm > radius:
             lo = max(lo, lam)
@@ -164,10 +166,52 @@ def tridiagonal_trust_region(
                 continue
         h, hq = _ldl_solve(*factor, rhs)
         hnorm = float(np.linalg.norm(h))
+    if not converged:
+        # Near the hard case λ* sits within ~1e-8·‖T‖ of −θ, T + λI has a condition number near
+        # 1e9, and ‖h(λ)‖ from a factorization is only good to ~1e-7: Newton then wanders in that
+        # noise (seen: ‖h‖ 6e-8 short of Δ after maxiter steps). In T's eigenbasis every term of
+        # ‖h(λ)‖² = Σ cᵢ²/(wᵢ + λ)² is computed without cancellation, so solve the secular equation there.
+        h, lam = _eigen_boundary_step(alpha, beta, rhs, radius, rtol, maxiter)
+        hnorm = float(np.linalg.norm(h))
     # Rounding can leave ‖h‖ a hair past Δ; the driver needs ‖p‖ ≤ Δ.
     if hnorm > radius:
         h = h * (radius / hnorm)
     return TridiagonalStep(h, lam, value(h), True, False)
+
+
+def _eigen_boundary_step(alpha: np.ndarray, beta: np.ndarray, rhs: np.ndarray, radius: float, rtol: float,
+                         maxiter: int) -> tuple[np.ndarray, float]:
+    """h(λ) = (T + λI)⁻¹·rhs with ‖h‖ = Δ by Newton/bisection in T's eigenbasis.
+
+    The unknown is μ = λ + w₁ (w₁ T's smallest eigenvalue), so the dominant
+    denominator w₁ + λ = μ carries no cancellation: near the hard case μ is
+    ~1e-9·‖T‖ and λ + w₁ formed from λ would be good to only ~1e-7. The
+    bracket is rebuilt here, μ ∈ [max(0, w₁), ‖c‖/Δ]: the factorization's
+    noisy norms may have narrowed the caller's on the wrong side.
+    """
+    if alpha.size == 1:
+        w, V = alpha.copy(), np.ones((1, 1))
+    else:
+        w, V = scipy.linalg.eigh_tridiagonal(alpha, beta)
+    c = V.T @ rhs
+    gaps = w - w[0]
+    lo = max(0.0, float(w[0]))
+    hi = max(lo, float(np.linalg.norm(c)) / radius)
+    mu = 0.5 * (lo + hi)
+    for _ in range(maxiter):
+        d = gaps + mu
+        z = c / d
+        norm = float(np.linalg.norm(z))
+        if abs(norm - radius) <= rtol * radius:
+            break
+        if norm > radius:
+            lo = mu
+        else:
+            hi = mu
+        # Newton on 1/Δ − 1/‖h‖, with d‖h‖²/dμ = −2 Σ cᵢ²/dᵢ³.
+        newton = mu + (norm * norm / float(z @ (z / d))) * (norm - radius) / radius
+        mu = newton if lo < newton < hi else 0.5 * (lo + hi)
+    return V @ (c / (gaps + mu)), mu - float(w[0])
 
 
 @dataclass
