@@ -108,6 +108,10 @@ class Categorical:
         logp = log_softmax(params)
         return -anp.sum(anp.exp(logp) * logp, axis=1)
 
+    def kl_vjp(self, params_old: np.ndarray, params_new: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Σ_i g_i ∇_new KL(old_i ‖ new_i) = g_i (softmax(new_i) − softmax(old_i)), plain numpy (N, n)."""
+        return g[:, None] * (np.exp(log_softmax(params_new)) - np.exp(log_softmax(params_old)))
+
     def kl(self, params_old, params_new):
         """KL(old ‖ new) = Σ_a p_old(a) (log p_old(a) − log p_new(a)) per state.
 
@@ -185,6 +189,17 @@ class DiagGaussian:
         mean, log_std = params[0], params[1]
         per_state = anp.sum(log_std, axis=-1) + 0.5 * self.d * (_LOG_2PI + 1.0)
         return per_state + np.zeros(np.shape(mean)[0])
+
+    def kl_vjp(self, params_old, params_new, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ_i g_i ∇_new KL(old_i ‖ new_i) in plain numpy: per mean g_i (μ_new − μ_old)/σ_new², per log σ_new
+        g_i (1 − (σ_old² + (μ_old − μ_new)²)/σ_new²), summed over states for a shared log-std."""
+        mean_old, log_std_old = params_old[0], np.asarray(params_old[1])
+        mean_new, log_std_new = params_new[0], np.asarray(params_new[1])
+        inv_var_new = np.exp(-2.0 * log_std_new)
+        diff = mean_new - mean_old
+        d_mean = g[:, None] * diff * inv_var_new
+        d_log_std = g[:, None] * (1.0 - (np.exp(2.0 * log_std_old) + diff * diff) * inv_var_new)
+        return d_mean, (d_log_std.sum(axis=0) if log_std_new.ndim == 1 else d_log_std)
 
     def kl(self, params_old, params_new):
         """KL(old ‖ new) per state, in closed form. Returns (N,).
@@ -282,6 +297,13 @@ class MultiCategorical:
             total = total - anp.sum(anp.exp(logp) * logp, axis=1)
         return total
 
+    def kl_vjp(self, params_old: np.ndarray, params_new: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Σ_i g_i ∇_new KL: per block g_i (softmax(zⱼ_new) − softmax(zⱼ_old)), plain numpy (N, Σ nⱼ)."""
+        out = np.empty_like(params_new, dtype=np.float64)
+        for b in self._blocks:
+            out[:, b] = np.exp(log_softmax(params_new[:, b])) - np.exp(log_softmax(params_old[:, b]))
+        return g[:, None] * out
+
     def kl(self, params_old, params_new):
         """Σⱼ KL(softmax(zⱼ_old) ‖ softmax(zⱼ_new)) per state. Returns (N,)."""
         total = 0.0
@@ -340,6 +362,10 @@ class Bernoulli:
         """Σⱼ softplus(xⱼ) − σ(xⱼ) xⱼ per state (= −p log p − (1−p) log(1−p)). Returns (N,)."""
         p = 0.5 * (1.0 + anp.tanh(0.5 * params))
         return anp.sum(anp.logaddexp(0.0, params) - p * params, axis=1)
+
+    def kl_vjp(self, params_old: np.ndarray, params_new: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Σ_i g_i ∇_new KL(old_i ‖ new_i) = g_i (σ(x_new) − σ(x_old)), plain numpy (N, d)."""
+        return g[:, None] * (_sigmoid(params_new) - _sigmoid(params_old))
 
     def kl(self, params_old, params_new):
         """KL(old ‖ new) = Σⱼ σ(x_old)(x_old − x_new) + softplus(x_new) − softplus(x_old). Returns (N,)."""

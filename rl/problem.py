@@ -106,12 +106,21 @@ class PolicyBatch:
     def _value_and_grad(self, surrogate: Surrogate, entropy_coef: float, kl_weight: float,
                         theta: np.ndarray, idx: np.ndarray | slice = slice(None)) -> tuple[float, np.ndarray]:
         params, _, vjp = self.policy.linearize(theta, self.obs[idx])
-        if not (entropy_coef or kl_weight) and hasattr(surrogate, "value_and_grad"):
-            # The hot path of PPO and VPG minibatches: the surrogate's and log π's
-            # derivatives in closed form, no autograd tracing.
+        if not entropy_coef and hasattr(surrogate, "value_and_grad"):
+            # The hot path of PPO, PPO-penalty and VPG minibatches: the surrogate's, log π's and
+            # the KL's derivatives in closed form, no autograd tracing.
+            actions = self.actions[idx]
             value, dlogp = surrogate.value_and_grad(
-                np.asarray(self.dist.log_prob(params, self.actions[idx])), self.logp_old[idx], self.advantages[idx])
-            return -value, vjp(_negate(self.dist.log_prob_vjp(params, self.actions[idx], dlogp)))
+                np.asarray(self.dist.log_prob(params, actions)), self.logp_old[idx], self.advantages[idx])
+            cotangent = _negate(self.dist.log_prob_vjp(params, actions, dlogp))
+            loss = -value
+            if kl_weight:
+                params_old = _take(self.params_old, idx)
+                kl = np.asarray(self.dist.kl(params_old, params))
+                loss += kl_weight * float(np.mean(kl))
+                weights = np.full(kl.shape[0], kl_weight / kl.shape[0])
+                cotangent = _add(cotangent, self.dist.kl_vjp(params_old, params, weights))
+            return loss, vjp(cotangent)
         value, dparams = ag_value_and_grad(self._loss_of_params(surrogate, entropy_coef, kl_weight, idx))(params)
         return float(value), vjp(dparams)
 
@@ -205,6 +214,12 @@ def _negate(cotangent: Any) -> Any:
     if isinstance(cotangent, tuple):
         return tuple(-c for c in cotangent)
     return -cotangent
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, tuple):
+        return tuple(x + y for x, y in zip(a, b))
+    return a + b
 
 
 def _zero_surrogate(logp: Any, logp_old: np.ndarray, adv: np.ndarray) -> Any:
