@@ -255,3 +255,48 @@ def test_evaluate_records_a_gif_of_cartpole(tmp_path, capsys):
     assert str(gif) in capsys.readouterr().out
     with Image.open(gif) as image:
         assert image.n_frames >= 9 and image.size == (600, 400)  # CartPole falls after ≥ 8 steps
+
+
+def test_nonfinite_rewards_stop_training_naming_the_env(tmp_path, capsys):
+    import gymnasium
+
+    class NaNReward(gymnasium.Wrapper):
+        def step(self, action):
+            obs, r, term, trunc, info = self.env.step(action)
+            self.t = getattr(self, "t", 0) + 1
+            return obs, (float("nan") if self.t == 30 else r), term, trunc, info
+
+    gymnasium.register("NaNRewardCartPole-v0", entry_point=lambda **kw: NaNReward(gymnasium.make("CartPole-v1")))
+    try:
+        code = main(["train", "--env", "NaNRewardCartPole-v0", "--steps", "640", "--out", str(tmp_path / "n"), *FAST])
+    finally:
+        gymnasium.registry.pop("NaNRewardCartPole-v0")
+    err = capsys.readouterr().err
+    assert code == 1 and "non-finite reward" in err and "environment" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_cuts_an_episode_without_a_time_limit():
+    import gymnasium
+
+    from rl.agent import Agent
+    from rl.config import make_config
+
+    class Forever(gymnasium.Env):
+        observation_space = gymnasium.spaces.Box(-1.0, 1.0, (2,))
+        action_space = gymnasium.spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            return np.zeros(2, dtype=np.float32), {}
+
+        def step(self, action):
+            return np.zeros(2, dtype=np.float32), 1.0, False, False, {}
+
+    gymnasium.register("Forever-v0", entry_point=Forever, max_episode_steps=None)
+    try:
+        agent = Agent.create(make_config("trpo", env_id="Forever-v0"))
+        returns = agent.evaluate(2, max_episode_steps=50)
+    finally:
+        gymnasium.registry.pop("Forever-v0")
+    np.testing.assert_array_equal(returns, [50.0, 50.0])
