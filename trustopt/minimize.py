@@ -123,8 +123,6 @@ def minimize(
     jac : gradient callable, True when ``fun`` returns (f, g) (as in scipy), or
         "2-point" / "3-point" / "cs" for finite differences with scipy's steps
         (for a ``fun`` written in plain numpy).
-        "2-point" / "3-point" / "cs" for finite differences with scipy's steps
-        (for a ``fun`` written in plain numpy).
     hessp, hess : Hessian-vector product ``(x, v) -> H v`` / dense Hessian ``x -> H``.
     bounds : None, a ``scipy.optimize.Bounds``, a :class:`~trustopt.bounds.Box`
         or a sequence of (lo, hi) pairs with None/±inf for an unbounded side.
