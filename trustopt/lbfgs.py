@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,24 @@ class PairMemory:
         return q
 
 
+def check_quasi_newton_options(solver: Any) -> None:
+    """Validate the options L-BFGS and L-BFGS-B share (memory, gtol, ftol, maxiter, maxfev, c1, c2, max_ls)."""
+    if solver.memory < 1:
+        raise ValueError(f"memory must be ≥ 1; got {solver.memory}")
+    if not solver.gtol >= 0:
+        raise ValueError(f"gtol must be ≥ 0; got {solver.gtol}")
+    if not solver.ftol >= 0:
+        raise ValueError(f"ftol must be ≥ 0; got {solver.ftol}")
+    if solver.maxiter < 0:
+        raise ValueError(f"maxiter must be ≥ 0; got {solver.maxiter}")
+    if solver.maxfev < 1:
+        raise ValueError(f"maxfev must be ≥ 1; got {solver.maxfev}")
+    if not (0.0 < solver.c1 < solver.c2 < 1.0):
+        raise ValueError(f"need 0 < c1 < c2 < 1; got c1={solver.c1}, c2={solver.c2}")
+    if solver.max_ls < 1:
+        raise ValueError(f"max_ls must be ≥ 1; got {solver.max_ls}")
+
+
 @dataclass
 class LBFGS:
     """L-BFGS minimizer.
@@ -91,20 +110,7 @@ class LBFGS:
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
-        if self.memory < 1:
-            raise ValueError(f"memory must be ≥ 1; got {self.memory}")
-        if not self.gtol >= 0:
-            raise ValueError(f"gtol must be ≥ 0; got {self.gtol}")
-        if not self.ftol >= 0:
-            raise ValueError(f"ftol must be ≥ 0; got {self.ftol}")
-        if self.maxiter < 0:
-            raise ValueError(f"maxiter must be ≥ 0; got {self.maxiter}")
-        if self.maxfev < 1:
-            raise ValueError(f"maxfev must be ≥ 1; got {self.maxfev}")
-        if not (0.0 < self.c1 < self.c2 < 1.0):
-            raise ValueError(f"need 0 < c1 < c2 < 1; got c1={self.c1}, c2={self.c2}")
-        if self.max_ls < 1:
-            raise ValueError(f"max_ls must be ≥ 1; got {self.max_ls}")
+        check_quasi_newton_options(self)
 
     def minimize(self, objective: Objective, x0: np.ndarray) -> Result:
         """Minimize ``objective`` from ``x0``; return the best point seen."""

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bounds import Box, as_box
+from .lbfgs import check_quasi_newton_options
 from .linesearch import DEFAULT_C1, DEFAULT_C2, strong_wolfe
 from .objective import Objective, as_flat_vector
 from .result import Callback, History, Result, Status, check_callback_stop, counts_since
@@ -194,20 +195,7 @@ class LBFGSB:
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
-        if self.memory < 1:
-            raise ValueError(f"memory must be ≥ 1; got {self.memory}")
-        if not self.gtol >= 0:
-            raise ValueError(f"gtol must be ≥ 0; got {self.gtol}")
-        if not self.ftol >= 0:
-            raise ValueError(f"ftol must be ≥ 0; got {self.ftol}")
-        if self.maxiter < 0:
-            raise ValueError(f"maxiter must be ≥ 0; got {self.maxiter}")
-        if self.maxfev < 1:
-            raise ValueError(f"maxfev must be ≥ 1; got {self.maxfev}")
-        if not (0.0 < self.c1 < self.c2 < 1.0):
-            raise ValueError(f"need 0 < c1 < c2 < 1; got c1={self.c1}, c2={self.c2}")
-        if self.max_ls < 1:
-            raise ValueError(f"max_ls must be ≥ 1; got {self.max_ls}")
+        check_quasi_newton_options(self)
 
     def minimize(self, objective: Objective, x0: np.ndarray, bounds: object = None) -> Result:
         """Minimize ``objective`` over ``bounds`` (any form :func:`as_box` takes) from ``x0``.
