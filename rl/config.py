@@ -32,7 +32,7 @@ _ADAM_POLICY = ("ppo", "ppo-penalty", "vpg")
 def _f(default: Any, help: str, source: str = "", algos: tuple[str, ...] = _ALL) -> Any:
     """A dataclass field with its documentation in the metadata."""
     kwargs: dict[str, Any] = {"metadata": {"help": help, "source": source, "algos": algos}}
-    if isinstance(default, (list, dict, tuple)) and not isinstance(default, tuple):
+    if isinstance(default, (list, dict)):
         kwargs["default_factory"] = lambda: default
     else:
         kwargs["default"] = default
