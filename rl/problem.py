@@ -19,7 +19,8 @@ J the Jacobian of the distribution parameters of the N states with respect to
 θ_old: the KL's gradient in the distribution parameters vanishes there, so the
 Hessian has no second-derivative-of-network term). J v and Jᵀ u come from one
 hand-written linearization of the network at θ_old, built once per update and
-reused by every conjugate-gradient iteration.
+reused by every conjugate-gradient iteration; the product is trustopt's
+:class:`~trustopt.GaussNewton` operator, the one its least-squares solvers use.
 
 Gradients at any θ (a minibatch step, a penalty solve) go the same way: one
 forward linearization of the network, autograd on the cheap function of the
@@ -34,7 +35,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd import value_and_grad as ag_value_and_grad
 
-from trustopt import Divergence, DivergenceProblem, MeanObjective, Objective
+from trustopt import Divergence, DivergenceProblem, GaussNewton, MeanObjective, Objective
 
 from .policies import Policy
 from .surrogates import Surrogate
@@ -48,11 +49,6 @@ def _take(params: Any, idx: np.ndarray | slice) -> Any:
         mean, log_std = params
         return (mean[idx], log_std if np.ndim(log_std) == 1 else log_std[idx])
     return params[idx]
-
-
-def _n_states(params: Any) -> int:
-    first = params[0] if isinstance(params, tuple) else params
-    return int(np.shape(first)[0])
 
 
 class PolicyBatch:
@@ -168,16 +164,13 @@ class PolicyBatch:
             f_params, f_jvp, f_vjp = self.policy.linearize(self.theta_old, self.obs[idx])
         else:
             f_params, f_jvp, f_vjp = self.params_old, self._jvp, self._vjp
-        n_fisher, dist = _n_states(f_params), self.dist
-
-        def fisher_vp(v: np.ndarray) -> np.ndarray:
-            return f_vjp(dist.fisher_vector_product(f_params, f_jvp(v))) / n_fisher
+        fisher = _fisher_operator(self.dist, f_params, f_jvp, f_vjp)
 
         def kl_value_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
             return self._value_and_grad(_zero_surrogate, 0.0, 1.0, theta)
 
         return Divergence(lambda theta: self.mean_kl(theta), self.theta_old, value_and_grad=kl_value_and_grad,
-                          metric_vp=fisher_vp)
+                          metric_vp=fisher)
 
     def divergence_problem(self, surrogate: Surrogate, entropy_coef: float = 0.0, *, fisher_fraction: float = 1.0,
                            rng: np.random.Generator | None = None) -> DivergenceProblem:
@@ -208,6 +201,37 @@ class PolicyBatch:
     def entropy(self, theta: np.ndarray) -> float:
         """Mean entropy of π_θ over the batch's states."""
         return float(np.mean(self.dist.entropy(self.policy.dist_params_np(theta, self.obs))))
+
+
+def _fisher_operator(dist: Any, params: Any, jvp: Callable[[np.ndarray], Any],
+                     vjp: Callable[[Any], np.ndarray]) -> GaussNewton:
+    """F = (1/N) Jᵀ M J as trustopt's :class:`GaussNewton` operator on the flattened parameters.
+
+    The distribution parameters may be a pair (a Gaussian's mean (N, d) and
+    shared log-std (d,)); the operator works on their concatenation, so pack
+    and unpack around the network's products and the distribution's Fisher.
+    """
+    if not isinstance(params, tuple):
+        shape = np.shape(params)
+        return GaussNewton(jvp, lambda u: vjp(u.reshape(shape)),
+                           lambda u: dist.fisher_vector_product(params, u.reshape(shape)).ravel(),
+                           n_out=int(np.prod(shape)), scale=1.0 / shape[0])
+    shapes = [np.shape(p) for p in params]
+    sizes = [int(np.prod(sh)) for sh in shapes]
+
+    def unpack(u: np.ndarray) -> tuple[np.ndarray, ...]:
+        parts, start = [], 0
+        for sh, size in zip(shapes, sizes):
+            parts.append(u[start:start + size].reshape(sh))
+            start += size
+        return tuple(parts)
+
+    def pack(parts: tuple[Any, ...]) -> np.ndarray:
+        return np.concatenate([np.ravel(p) for p in parts])
+
+    return GaussNewton(lambda v: pack(jvp(v)), lambda u: vjp(unpack(u)),
+                       lambda u: pack(dist.fisher_vector_product(params, unpack(u))),
+                       n_out=sum(sizes), scale=1.0 / shapes[0][0])
 
 
 def _negate(cotangent: Any) -> Any:
