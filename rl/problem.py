@@ -29,6 +29,7 @@ distribution parameters, and one vector–Jacobian product back to θ.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import autograd.numpy as anp
@@ -40,7 +41,7 @@ from trustopt import Divergence, DivergenceProblem, GaussNewton, MeanObjective, 
 from .policies import Policy
 from .surrogates import Surrogate
 
-__all__ = ["PolicyBatch"]
+__all__ = ["PolicyBatch", "BatchStatistics"]
 
 
 def _take(params: Any, idx: np.ndarray | slice) -> Any:
@@ -194,13 +195,33 @@ class PolicyBatch:
             penalized=lambda beta: self.mean_objective(surrogate, entropy_coef, kl_weight=beta),
         )
 
-    def log_probs(self, theta: np.ndarray) -> np.ndarray:
-        """log π_θ(a_i|s_i) (N,), plain numpy."""
-        return np.asarray(self.dist.log_prob(self.policy.dist_params_np(theta, self.obs), self.actions))
+    def statistics(self, theta: np.ndarray) -> BatchStatistics:
+        """The numbers a policy update logs about π_θ on this batch, from one plain-numpy forward pass."""
+        params = self.policy.dist_params_np(theta, self.obs)
+        log_ratio = np.asarray(self.dist.log_prob(params, self.actions)) - self.logp_old
+        return BatchStatistics(
+            kl=float(np.mean(self.dist.kl(self.params_old, params))),
+            entropy=float(np.mean(self.dist.entropy(params))),
+            approx_kl=float(np.mean(np.expm1(log_ratio) - log_ratio)),
+            log_ratio=log_ratio,
+        )
 
-    def entropy(self, theta: np.ndarray) -> float:
-        """Mean entropy of π_θ over the batch's states."""
-        return float(np.mean(self.dist.entropy(self.policy.dist_params_np(theta, self.obs))))
+
+@dataclass(frozen=True)
+class BatchStatistics:
+    """π_θ against π_old on a batch.
+
+    kl : mean KL(π_old ‖ π_θ) over the states (exact).
+    entropy : mean entropy of π_θ.
+    approx_kl : mean[(r − 1) − log r], r = π_θ/π_old at the sampled actions: the
+        non-negative estimator SB3 and CleanRL log.
+    log_ratio : log r per sample (N,).
+    """
+
+    kl: float
+    entropy: float
+    approx_kl: float
+    log_ratio: np.ndarray
 
 
 def _fisher_operator(dist: Any, params: Any, jvp: Callable[[np.ndarray], Any],

@@ -96,6 +96,6 @@ def clipped_ratio(clip_range: float) -> Surrogate:
     return _ClippedRatio(clip_range)
 
 
-def clip_fraction(logp: np.ndarray, logp_old: np.ndarray, clip_range: float) -> float:
-    """Share of samples whose ratio lies outside [1−ε, 1+ε] (SB3's and CleanRL's diagnostic)."""
-    return float(np.mean(np.abs(np.exp(logp - logp_old) - 1.0) > clip_range))
+def clip_fraction(log_ratio: np.ndarray, clip_range: float) -> float:
+    """Share of samples whose ratio r = exp(log_ratio) lies outside [1−ε, 1+ε] (SB3's and CleanRL's diagnostic)."""
+    return float(np.mean(np.abs(np.expm1(log_ratio)) > clip_range))

@@ -34,7 +34,7 @@ from trustopt import Adam, AdamState, DivergenceTrustRegion, NaturalGradient, Pe
 
 from . import surrogates
 from .config import ALGORITHM_NAMES, Config
-from .problem import PolicyBatch
+from .problem import BatchStatistics, PolicyBatch
 
 __all__ = ["PolicyUpdate", "UPDATES", "DIAGNOSTICS"]
 
@@ -66,14 +66,14 @@ def _adam_state(config: Config, n_params: int) -> State:
     return {"adam_m": np.zeros(n_params), "adam_v": np.zeros(n_params), "adam_t": np.zeros(())}
 
 
-def _common(batch: PolicyBatch, theta: np.ndarray, result: Result) -> Diagnostics:
-    return {"kl": batch.mean_kl(theta), "entropy": batch.entropy(theta), "step_status": result.status.name}
+def _common(stats: BatchStatistics, result: Result) -> Diagnostics:
+    return {"kl": stats.kl, "entropy": stats.entropy, "step_status": result.status.name}
 
 
 def _trust_region_diagnostics(batch: PolicyBatch, result: Result) -> Diagnostics:
     report = result.report
     return {
-        **_common(batch, result.x, result),
+        **_common(batch.statistics(result.x), result),
         "expected_improvement": report.expected_improvement,
         "actual_improvement": report.actual_improvement,
         "backtracks": report.backtracks,
@@ -106,12 +106,6 @@ def _adam(cfg: Config, rng: np.random.Generator, callback: Any = None) -> Adam:
                 batch_size=cfg.policy_batch_size or None, max_grad_norm=cfg.max_grad_norm, callback=callback)
 
 
-def _approx_kl(batch: PolicyBatch, theta: np.ndarray) -> float:
-    """mean[(r − 1) − log r], r = π_θ/π_old: the non-negative estimator SB3 and CleanRL log."""
-    log_ratio = batch.log_probs(theta) - batch.logp_old
-    return float(np.mean(np.expm1(log_ratio) - log_ratio))
-
-
 def _first_order(batch: PolicyBatch, theta: np.ndarray, state: State, cfg: Config, rng: np.random.Generator,
                  surrogate: surrogates.Surrogate, callback: Any = None) -> tuple[Result, State]:
     """Adam on −surrogate over minibatches, starting from (and returning) the carried moments."""
@@ -125,13 +119,13 @@ def _ppo(batch: PolicyBatch, theta: np.ndarray, state: State, cfg: Config,
          rng: np.random.Generator) -> tuple[np.ndarray, State, Diagnostics]:
     def early_stop(intermediate: Result) -> bool:
         # SB3 and Spinning Up stop the epochs once the approximate KL passes 1.5·target_kl.
-        return cfg.target_kl is not None and _approx_kl(batch, intermediate.x) > 1.5 * cfg.target_kl
+        return cfg.target_kl is not None and batch.statistics(intermediate.x).approx_kl > 1.5 * cfg.target_kl
 
     result, state = _first_order(batch, theta, state, cfg, rng, surrogates.clipped_ratio(cfg.clip_range), early_stop)
-    diag = _common(batch, result.x, result)
+    stats = batch.statistics(result.x)
+    diag = _common(stats, result)
     diag.update(
-        approx_kl=_approx_kl(batch, result.x),
-        clip_fraction=surrogates.clip_fraction(batch.log_probs(result.x), batch.logp_old, cfg.clip_range),
+        approx_kl=stats.approx_kl, clip_fraction=surrogates.clip_fraction(stats.log_ratio, cfg.clip_range),
         epochs=result.report.epochs, early_stop=int(result.status is Status.CALLBACK),
     )
     return result.x, state, diag
@@ -147,16 +141,18 @@ def _ppo_penalty(batch: PolicyBatch, theta: np.ndarray, state: State, cfg: Confi
     beta = float(state["beta"])
     result = solver.minimize(problem, beta=beta)
     report = result.report
-    diag = _common(batch, result.x, result)
-    diag.update(approx_kl=_approx_kl(batch, result.x), beta=beta, epochs=report.inner_iterations)
+    stats = batch.statistics(result.x)
+    diag = _common(stats, result)
+    diag.update(approx_kl=stats.approx_kl, beta=beta, epochs=report.inner_iterations)
     return result.x, {"beta": np.asarray(report.next_beta)}, diag
 
 
 def _vpg(batch: PolicyBatch, theta: np.ndarray, state: State, cfg: Config,
          rng: np.random.Generator) -> tuple[np.ndarray, State, Diagnostics]:
     result, state = _first_order(batch, theta, state, cfg, rng, surrogates.log_prob)
-    diag = _common(batch, result.x, result)
-    diag.update(approx_kl=_approx_kl(batch, result.x), epochs=result.report.epochs)
+    stats = batch.statistics(result.x)
+    diag = _common(stats, result)
+    diag.update(approx_kl=stats.approx_kl, epochs=result.report.epochs)
     return result.x, state, diag
 
 

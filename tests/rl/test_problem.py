@@ -139,3 +139,17 @@ def test_closed_form_minibatch_gradients_equal_autograd(act_space, name):
     f, g = batch.mean_objective(surrogate).value_and_grad(t, idx)
     assert f == pytest.approx(float(reference(t)), rel=1e-12)
     np.testing.assert_allclose(g, grad(reference)(t), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("act_space", SPACES, ids=IDS)
+def test_batch_statistics_from_one_forward_pass_match_their_definitions(act_space):
+    policy, theta, obs, actions, adv, batch = make_batch(act_space)
+    t = theta + 0.1 * np.random.default_rng(6).standard_normal(theta.size)
+    stats = batch.statistics(t)
+    params = policy.dist_params_np(t, obs)
+    log_ratio = policy.dist.log_prob(params, actions) - policy.dist.log_prob(policy.dist_params_np(theta, obs), actions)
+    assert stats.kl == pytest.approx(batch.mean_kl(t), rel=1e-12)
+    assert stats.entropy == pytest.approx(float(np.mean(policy.dist.entropy(params))), rel=1e-12)
+    np.testing.assert_allclose(stats.log_ratio, log_ratio, rtol=1e-12, atol=1e-14)
+    assert stats.approx_kl == pytest.approx(float(np.mean(np.exp(log_ratio) - 1 - log_ratio)), rel=1e-10)
+    assert batch.statistics(theta).kl == pytest.approx(0.0, abs=1e-14)
