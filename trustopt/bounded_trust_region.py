@@ -37,6 +37,7 @@ from .bounds import Box, as_box
 from .objective import Objective, as_flat_vector
 from .radius import RadiusRule
 from .result import Callback, History, Result, Status, check_callback_stop, counts_since
+from .trust_region import check_trust_region_options
 
 __all__ = ["BoundedTrustRegion"]
 
@@ -157,18 +158,7 @@ class BoundedTrustRegion:
     callback: Callback | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.rule, RadiusRule):
-            raise TypeError(f"rule must be a RadiusRule; got {type(self.rule).__name__}")
-        if not (math.isfinite(self.initial_radius) and self.rule.min_radius <= self.initial_radius <= self.rule.max_radius):
-            raise ValueError(
-                f"initial_radius must lie in [rule.min_radius, rule.max_radius]; got {self.initial_radius}"
-            )
-        if not self.gtol >= 0:
-            raise ValueError(f"gtol must be ≥ 0; got {self.gtol}")
-        if self.maxiter is not None and self.maxiter < 0:
-            raise ValueError(f"maxiter must be ≥ 0 or None; got {self.maxiter}")
-        if self.maxfev is not None and self.maxfev < 1:
-            raise ValueError(f"maxfev must be ≥ 1 or None; got {self.maxfev}")
+        check_trust_region_options(self)
         if self.max_cg is not None and self.max_cg < 1:
             raise ValueError(f"max_cg must be ≥ 1 or None; got {self.max_cg}")
 

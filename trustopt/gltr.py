@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg
 
-from .subproblems import QuadraticModel, SubproblemStep, _check_radius, _sqrt_forcing
+from .subproblems import QuadraticModel, SubproblemStep, _check_krylov_options, _check_radius, _sqrt_forcing
 
 __all__ = ["GLTR", "TridiagonalStep", "tridiagonal_trust_region"]
 
@@ -254,10 +254,7 @@ class GLTR:
     needs_hessian: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        if not callable(self.forcing):
-            raise TypeError(f"forcing must be callable (‖g‖ -> η); got {type(self.forcing).__name__}")
-        if self.maxiter is not None and self.maxiter < 1:
-            raise ValueError(f"maxiter must be ≥ 1 or None; got {self.maxiter}")
+        _check_krylov_options(self)
 
     def solve(self, model: QuadraticModel, radius: float) -> SubproblemStep:
         _check_radius(radius)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -62,26 +61,39 @@ class PairMemory:
         return q
 
 
-def check_quasi_newton_options(solver: Any) -> None:
-    """Validate the options L-BFGS and L-BFGS-B share (memory, gtol, ftol, maxiter, maxfev, c1, c2, max_ls)."""
-    if solver.memory < 1:
-        raise ValueError(f"memory must be ≥ 1; got {solver.memory}")
-    if not solver.gtol >= 0:
-        raise ValueError(f"gtol must be ≥ 0; got {solver.gtol}")
-    if not solver.ftol >= 0:
-        raise ValueError(f"ftol must be ≥ 0; got {solver.ftol}")
-    if solver.maxiter < 0:
-        raise ValueError(f"maxiter must be ≥ 0; got {solver.maxiter}")
-    if solver.maxfev < 1:
-        raise ValueError(f"maxfev must be ≥ 1; got {solver.maxfev}")
-    if not (0.0 < solver.c1 < solver.c2 < 1.0):
-        raise ValueError(f"need 0 < c1 < c2 < 1; got c1={solver.c1}, c2={solver.c2}")
-    if solver.max_ls < 1:
-        raise ValueError(f"max_ls must be ≥ 1; got {solver.max_ls}")
+@dataclass
+class QuasiNewtonOptions:
+    """The options L-BFGS and L-BFGS-B share, validated once (see each solver for their meaning)."""
+
+    memory: int = 10
+    gtol: float = 1e-5
+    ftol: float = 2.2e-9
+    maxiter: int = 15000
+    maxfev: int = 15000
+    c1: float = DEFAULT_C1
+    c2: float = DEFAULT_C2
+    max_ls: int = 20
+    callback: Callback | None = None
+
+    def __post_init__(self) -> None:
+        if self.memory < 1:
+            raise ValueError(f"memory must be ≥ 1; got {self.memory}")
+        if not self.gtol >= 0:
+            raise ValueError(f"gtol must be ≥ 0; got {self.gtol}")
+        if not self.ftol >= 0:
+            raise ValueError(f"ftol must be ≥ 0; got {self.ftol}")
+        if self.maxiter < 0:
+            raise ValueError(f"maxiter must be ≥ 0; got {self.maxiter}")
+        if self.maxfev < 1:
+            raise ValueError(f"maxfev must be ≥ 1; got {self.maxfev}")
+        if not (0.0 < self.c1 < self.c2 < 1.0):
+            raise ValueError(f"need 0 < c1 < c2 < 1; got c1={self.c1}, c2={self.c2}")
+        if self.max_ls < 1:
+            raise ValueError(f"max_ls must be ≥ 1; got {self.max_ls}")
 
 
 @dataclass
-class LBFGS:
+class LBFGS(QuasiNewtonOptions):
     """L-BFGS minimizer.
 
     Parameters
@@ -98,19 +110,6 @@ class LBFGS:
     callback : called after every iteration with the intermediate
         :class:`Result`; returning True or raising StopIteration stops the run.
     """
-
-    memory: int = 10
-    gtol: float = 1e-5
-    ftol: float = 2.2e-9
-    maxiter: int = 15000
-    maxfev: int = 15000
-    c1: float = DEFAULT_C1
-    c2: float = DEFAULT_C2
-    max_ls: int = 20
-    callback: Callback | None = None
-
-    def __post_init__(self) -> None:
-        check_quasi_newton_options(self)
 
     def minimize(self, objective: Objective, x0: np.ndarray) -> Result:
         """Minimize ``objective`` from ``x0``; return the best point seen."""

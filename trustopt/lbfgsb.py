@@ -38,10 +38,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bounds import Box, as_box
-from .lbfgs import check_quasi_newton_options
-from .linesearch import DEFAULT_C1, DEFAULT_C2, strong_wolfe
+from .lbfgs import QuasiNewtonOptions
+from .linesearch import strong_wolfe
 from .objective import Objective, as_flat_vector
-from .result import Callback, History, Result, Status, check_callback_stop, counts_since
+from .result import History, Result, Status, check_callback_stop, counts_since
 
 __all__ = ["LBFGSB"]
 
@@ -166,7 +166,7 @@ class _ProjectedObjective:
 
 
 @dataclass
-class LBFGSB:
+class LBFGSB(QuasiNewtonOptions):
     """L-BFGS-B minimizer of f over a box (see the module docstring for the method).
 
     Parameters
@@ -183,19 +183,6 @@ class LBFGSB:
     callback : called after every iteration with the intermediate
         :class:`Result`; returning True or raising StopIteration stops the run.
     """
-
-    memory: int = 10
-    gtol: float = 1e-5
-    ftol: float = 2.2e-9
-    maxiter: int = 15000
-    maxfev: int = 15000
-    c1: float = DEFAULT_C1
-    c2: float = DEFAULT_C2
-    max_ls: int = 20
-    callback: Callback | None = None
-
-    def __post_init__(self) -> None:
-        check_quasi_newton_options(self)
 
     def minimize(self, objective: Objective, x0: np.ndarray, bounds: object = None) -> Result:
         """Minimize ``objective`` over ``bounds`` (any form :func:`as_box` takes) from ``x0``.

@@ -237,6 +237,14 @@ class Dogleg:
         return SubproblemStep(p, model.reduction(p, B @ p), True, {"fallback": 0})
 
 
+def _check_krylov_options(solver: Any) -> None:
+    """The forcing function η(‖g‖) and the iteration budget of a Krylov subproblem (Steihaug, GLTR)."""
+    if not callable(solver.forcing):
+        raise TypeError(f"forcing must be callable (‖g‖ -> η); got {type(solver.forcing).__name__}")
+    if solver.maxiter is not None and solver.maxiter < 1:
+        raise ValueError(f"maxiter must be ≥ 1 or None; got {solver.maxiter}")
+
+
 def _sqrt_forcing(grad_norm: float) -> float:
     return min(0.5, math.sqrt(grad_norm))
 
@@ -293,10 +301,7 @@ class Steihaug:
     needs_hessian: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        if not callable(self.forcing):
-            raise TypeError(f"forcing must be callable (‖g‖ -> η); got {type(self.forcing).__name__}")
-        if self.maxiter is not None and self.maxiter < 1:
-            raise ValueError(f"maxiter must be ≥ 1 or None; got {self.maxiter}")
+        _check_krylov_options(self)
 
     def solve(self, model: QuadraticModel, radius: float) -> SubproblemStep:
         _check_radius(radius)

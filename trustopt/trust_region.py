@@ -37,6 +37,24 @@ __all__ = ["TrustRegion", "trust_region_method"]
 _EPS = float(np.finfo(float).eps)
 
 
+def check_trust_region_options(solver: Any) -> None:
+    """Validate rule, initial_radius, gtol, maxiter and maxfev, the options every trust-region driver has."""
+    rule = solver.rule
+    if not isinstance(rule, RadiusRule):
+        raise TypeError(f"rule must be a RadiusRule; got {type(rule).__name__}")
+    if not (math.isfinite(solver.initial_radius) and rule.min_radius <= solver.initial_radius <= rule.max_radius):
+        raise ValueError(
+            f"initial_radius must lie in [rule.min_radius, rule.max_radius] = "
+            f"[{rule.min_radius}, {rule.max_radius}]; got {solver.initial_radius}"
+        )
+    if not solver.gtol >= 0:
+        raise ValueError(f"gtol must be ≥ 0; got {solver.gtol}")
+    if solver.maxiter is not None and solver.maxiter < 0:
+        raise ValueError(f"maxiter must be ≥ 0 or None; got {solver.maxiter}")
+    if solver.maxfev is not None and solver.maxfev < 1:
+        raise ValueError(f"maxfev must be ≥ 1 or None; got {solver.maxfev}")
+
+
 @dataclass
 class TrustRegion:
     """Trust-region minimizer with a pluggable subproblem solver.
@@ -93,19 +111,7 @@ class TrustRegion:
                 "subproblem must have solve(model, radius) and needs_hessian (e.g. Steihaug()); "
                 f"got {type(self.subproblem).__name__}"
             )
-        if not isinstance(self.rule, RadiusRule):
-            raise TypeError(f"rule must be a RadiusRule; got {type(self.rule).__name__}")
-        if not (math.isfinite(self.initial_radius) and self.rule.min_radius <= self.initial_radius <= self.rule.max_radius):
-            raise ValueError(
-                f"initial_radius must lie in [rule.min_radius, rule.max_radius] = "
-                f"[{self.rule.min_radius}, {self.rule.max_radius}]; got {self.initial_radius}"
-            )
-        if not self.gtol >= 0:
-            raise ValueError(f"gtol must be ≥ 0; got {self.gtol}")
-        if self.maxiter is not None and self.maxiter < 0:
-            raise ValueError(f"maxiter must be ≥ 0 or None; got {self.maxiter}")
-        if self.maxfev is not None and self.maxfev < 1:
-            raise ValueError(f"maxfev must be ≥ 1 or None; got {self.maxfev}")
+        check_trust_region_options(self)
 
     def minimize(self, objective: Objective, x0: np.ndarray) -> Result:
         """Minimize ``objective`` from ``x0``; the result holds the last accepted point."""
