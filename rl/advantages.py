@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .sampler import RunningMeanStd
+
 
 def _check(gamma: float, lam: float | None = None, **arrays: np.ndarray | None) -> None:
     if not 0.0 <= gamma <= 1.0:
@@ -97,3 +99,41 @@ def standardize(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
     """(x − mean) / (std + eps) over all entries; eps (default 1e-8) guards a constant x."""
     x = np.asarray(x, dtype=np.float64)
     return (x - x.mean()) / (x.std() + eps)
+
+
+class RewardScaler:
+    """Rewards divided by a running estimate of the discounted return's standard deviation.
+
+    The scaling of baselines' ``VecNormalize(norm_reward=True)`` (Engstrom et
+    al. 2020 call it "reward scaling"): each environment keeps its running
+    discounted return R ← γ·R + r (reset to 0 when an episode ends), the
+    running variance of all R seen so far is kept in ``rms``, and rewards are
+    divided by √(var + eps) — the mean is not subtracted, so the sign of a
+    reward is kept — then clipped to ±clip.  Here a whole batch updates the
+    statistics before it is scaled (VecNormalize updates them per step); so the
+    scaling does not depend on how the environments were split over workers.
+
+    The statistics (``rms``) are saved with the agent; the running returns are
+    not: a resumed run starts fresh episodes.
+    """
+
+    def __init__(self, rms: RunningMeanStd, gamma: float, clip: float = 10.0, eps: float = 1e-8) -> None:
+        self.rms, self.gamma, self.clip, self.eps = rms, float(gamma), float(clip), float(eps)
+        self.running: np.ndarray | None = None
+
+    def __call__(self, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray) -> np.ndarray:
+        """Scaled (T, n_envs) rewards; advances the running returns and the statistics."""
+        _check(self.gamma, rewards=rewards, terminated=terminated, truncated=truncated)
+        rewards = np.asarray(rewards, dtype=np.float64)
+        if self.running is None or self.running.shape != rewards.shape[1:]:
+            self.running = np.zeros(rewards.shape[1:])
+        done = np.asarray(terminated) | np.asarray(truncated)
+        returns = np.empty_like(rewards)
+        running = self.running
+        for t in range(rewards.shape[0]):
+            running = self.gamma * running + rewards[t]
+            returns[t] = running
+            running = np.where(done[t], 0.0, running)
+        self.running = running
+        self.rms.update(returns.reshape(-1))
+        return np.clip(rewards / np.sqrt(self.rms.var + self.eps), -self.clip, self.clip)

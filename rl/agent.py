@@ -90,13 +90,14 @@ class Agent:
     def __init__(self, config: Config, policy: Policy, value_function: ValueFunction, theta: np.ndarray,
                  phi: np.ndarray, obs_rms: RunningMeanStd, rng: np.random.Generator,
                  algo_state: dict[str, np.ndarray], steps: int = 0, iteration: int = 0,
-                 best_eval: float = -np.inf) -> None:
+                 best_eval: float = -np.inf, reward_rms: RunningMeanStd | None = None) -> None:
         self.config = config
         self.policy = policy
         self.value_function = value_function
         self.theta = theta
         self.phi = phi
         self.obs_rms = obs_rms
+        self.reward_rms = RunningMeanStd(()) if reward_rms is None else reward_rms  # config.norm_reward's statistics
         self.rng = rng
         self.algo_state = algo_state
         self.steps = steps
@@ -179,7 +180,8 @@ class Agent:
         buf = io.BytesIO()
         arrays = {f"algo_{k}": v for k, v in self.algo_state.items()}
         np.savez(buf, theta=self.theta, phi=self.phi, obs_mean=self.obs_rms.mean, obs_var=self.obs_rms.var,
-                 obs_count=np.asarray(self.obs_rms.count), state=np.asarray(json.dumps(state)), **arrays)
+                 obs_count=np.asarray(self.obs_rms.count), reward_var=self.reward_rms.var,
+                 reward_mean=self.reward_rms.mean, reward_count=np.asarray(self.reward_rms.count), state=np.asarray(json.dumps(state)), **arrays)
         atomic_write_bytes(folder / CONFIG, (json.dumps(self.config.to_dict(), indent=2) + "\n").encode())
         atomic_write_bytes(folder / CHECKPOINT, buf.getvalue())
         return folder
@@ -221,7 +223,8 @@ class Agent:
         return agent
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
-        for key in ("theta", "phi", "obs_mean", "obs_var", "obs_count", "state"):
+        for key in ("theta", "phi", "obs_mean", "obs_var", "obs_count", "reward_mean", "reward_var", "reward_count",
+                    "state"):
             if key not in arrays:
                 raise KeyError(f"missing array {key!r}")
         theta, phi = arrays["theta"].astype(np.float64), arrays["phi"].astype(np.float64)
@@ -242,6 +245,9 @@ class Agent:
         self.theta, self.phi, self.algo_state = theta, phi, algo_state
         self.obs_rms = RunningMeanStd.from_dict(
             {"mean": arrays["obs_mean"], "var": arrays["obs_var"], "count": arrays["obs_count"]}
+        )
+        self.reward_rms = RunningMeanStd.from_dict(
+            {"mean": arrays["reward_mean"], "var": arrays["reward_var"], "count": arrays["reward_count"]}
         )
         self.steps, self.iteration = int(state["steps"]), int(state["iteration"])
         self.best_eval = -np.inf if state.get("best_eval") is None else float(state["best_eval"])

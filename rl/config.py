@@ -104,6 +104,9 @@ class Config:
     normalize_obs: bool | None = _f(None, "running observation normalization (null = on for Box observations)",
                                     "OpenAI baselines' TRPO")
     clip_obs: float = _f(10.0, "clip normalized observations to ±clip_obs", "baselines' VecNormalize")
+    norm_reward: bool = _f(False, "divide rewards by a running std of the discounted return (statistics saved with the agent)",
+                           "baselines' VecNormalize(norm_reward=True); Engstrom et al. 2020's reward scaling")
+    clip_reward: float = _f(10.0, "clip scaled rewards to ±clip_reward", "baselines' VecNormalize")
     vectorization: str = _f("sync", "gymnasium vector env mode: sync or async", "sync: async measured slower on 2 cores")
     # -- evaluation during training ------------------------------------------------
     eval_every: int = _f(0, "evaluate every this many environment steps (0 = off); the best checkpoint is kept in best/",
@@ -160,6 +163,7 @@ class Config:
             (self.vf_epochs >= 1, "vf_epochs", "≥ 1"),
             (self.vf_batch_size >= 1, "vf_batch_size", "≥ 1"),
             (positive(self.clip_obs), "clip_obs", "positive and finite"),
+            (positive(self.clip_reward), "clip_reward", "positive and finite"),
             (self.vectorization in ("sync", "async"), "vectorization", "'sync' or 'async'"),
             (self.eval_every >= 0, "eval_every", "≥ 0 (0 = off)"),
             (self.eval_episodes >= 1, "eval_episodes", "≥ 1"),

@@ -3,6 +3,7 @@
     for each iteration:
         1. sample     n_envs × n_steps transitions with π_θ         (rl.workers.make_sampler)
         2. estimate   advantages by GAE(γ, λ) with the current V_φ               (gae)
+                      (rewards first scaled by the running return std if norm_reward: RewardScaler)
         3. update     θ by the algorithm's surrogate and trustopt solver         (rl.updates)
         4. fit        V_φ to the λ-returns                                       (rl.value)
         5. log        one row: returns, KL, entropy, the update's diagnostics, timings
@@ -21,13 +22,13 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .advantages import gae, standardize
+from .advantages import RewardScaler, gae, standardize
 from .agent import Agent
 from .config import Config
 from .policies import ValueFunction
 from .problem import PolicyBatch
 from .runlog import RunFolder
-from .sampler import Batch, NonFiniteData
+from .sampler import Batch, NonFiniteData, RunningMeanStd
 from .updates import DIAGNOSTICS, UPDATES
 from .value import fit_value_function
 from .workers import EnvError, WorkerError, make_sampler
@@ -54,11 +55,14 @@ def _evaluation(agent: Agent) -> dict[str, float]:
 
 
 def advantages_and_returns(batch: Batch, value_function: ValueFunction, phi: np.ndarray,
-                           config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step 2: (advantages (N,), λ-returns (N,), V(s) (N,)) flattened over time and environments."""
+                           config: Config, rewards: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2: (advantages (N,), λ-returns (N,), V(s) (N,)) flattened over time and environments.
+
+    rewards: (T, n_envs) rewards to use instead of the batch's raw ones (the scaled ones with norm_reward).
+    """
     values = value_function.predict_np(phi, batch.obs)
     next_values = value_function.predict_np(phi, batch.next_obs)
-    adv, returns = gae(batch.rewards, values, next_values, batch.terminated, batch.truncated,
+    adv, returns = gae(batch.rewards if rewards is None else rewards, values, next_values, batch.terminated, batch.truncated,
                        config.gamma, config.lam)
     return adv.reshape(-1), returns.reshape(-1), values.reshape(-1)
 
@@ -88,6 +92,9 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
     # A resumed run reseeds its environments so it does not replay episodes.
     sampler = make_sampler(cfg, seed=cfg.seed + 7919 * agent.iteration, normalize_obs=agent.normalizes)
     sampler.obs_rms = agent.obs_rms
+    # The scaler works on a copy: the agent's statistics change only when an iteration completes.
+    scale_rewards = (RewardScaler(RunningMeanStd.from_dict(agent.reward_rms.to_dict()), cfg.gamma, cfg.clip_reward)
+                     if cfg.norm_reward else None)
     recent_returns: list[float] = []
     recent_lengths: list[float] = []
     saved_iteration = agent.iteration
@@ -99,7 +106,8 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 t0 = time.perf_counter()
                 batch = sampler.collect(agent.policy, agent.theta, agent.rng)
                 t1 = time.perf_counter()
-                adv, returns, values = advantages_and_returns(batch, agent.value_function, agent.phi, cfg)
+                rewards = scale_rewards(batch.rewards, batch.terminated, batch.truncated) if scale_rewards else None
+                adv, returns, values = advantages_and_returns(batch, agent.value_function, agent.phi, cfg, rewards)
                 obs = batch.obs.reshape(batch.size, -1)
                 actions = batch.actions.reshape(batch.size, *batch.actions.shape[2:])
                 policy_batch = PolicyBatch(agent.policy, agent.theta, obs, actions,
@@ -109,6 +117,8 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 t2 = time.perf_counter()
                 agent.theta, agent.algo_state, agent.phi = theta, algo_state, phi
                 agent.obs_rms = sampler.obs_rms
+                if scale_rewards is not None:
+                    agent.reward_rms = RunningMeanStd.from_dict(scale_rewards.rms.to_dict())
                 agent.steps += batch.size
                 agent.iteration += 1
                 recent_returns = (recent_returns + batch.episode_returns.tolist())[-10:]

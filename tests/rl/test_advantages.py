@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rl.advantages import discounted_returns, gae, standardize
+from rl.advantages import RewardScaler, discounted_returns, gae, standardize
+from rl.sampler import RunningMeanStd
 
 
 def test_gae_hand_worked_truncation_and_termination():
@@ -117,3 +118,44 @@ def test_invalid_arguments():
         gae(rewards, values[:-1], next_values, terminated, truncated)
     with pytest.raises(ValueError, match="rewards"):
         discounted_returns(rewards[:, 0], terminated[:, 0], truncated[:, 0])
+
+
+def _vecnormalize_returns(rewards, done, gamma):
+    """The running discounted return of each env, step by step, reset after an episode ends."""
+    out, running = np.empty_like(rewards), np.zeros(rewards.shape[1])
+    for t in range(rewards.shape[0]):
+        for i in range(rewards.shape[1]):
+            running[i] = gamma * running[i] + rewards[t, i]
+            out[t, i] = running[i]
+            if done[t, i]:
+                running[i] = 0.0
+    return out
+
+
+def test_reward_scaler_divides_by_the_std_of_all_running_returns_seen():
+    rng = np.random.default_rng(0)
+    T, n, gamma = 50, 3, 0.9
+    rewards = rng.normal(1.0, 2.0, size=(2 * T, n))
+    term = rng.random((2 * T, n)) < 0.05
+    trunc = rng.random((2 * T, n)) < 0.05
+    scaler = RewardScaler(RunningMeanStd(()), gamma, clip=100.0)
+    first = scaler(rewards[:T], term[:T], trunc[:T])
+    second = scaler(rewards[T:], term[T:], trunc[T:])
+    returns = _vecnormalize_returns(rewards, term | trunc, gamma)
+    np.testing.assert_allclose(first, rewards[:T] / np.sqrt(returns[:T].var() + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(second, rewards[T:] / np.sqrt(returns.var() + 1e-8), rtol=1e-12)
+    assert scaler.rms.count == 2 * T * n
+    np.testing.assert_allclose(scaler.rms.var, returns.var(), rtol=1e-12)
+
+
+def test_reward_scaler_keeps_signs_and_clips():
+    scaler = RewardScaler(RunningMeanStd(()), 0.99, clip=1.0)
+    rewards = np.array([[1e-3, -1e-3], [50.0, -50.0]])
+    out = scaler(rewards, np.zeros((2, 2), bool), np.zeros((2, 2), bool))
+    np.testing.assert_array_equal(np.sign(out), np.sign(rewards))
+    assert out.max() == 1.0 and out.min() == -1.0  # 50 / std ≈ 1.41 is clipped
+
+
+def test_reward_scaler_rejects_mismatched_flags():
+    with pytest.raises(ValueError, match="terminated"):
+        RewardScaler(RunningMeanStd(()), 0.99)(np.ones((4, 2)), np.zeros((4, 3), bool), np.zeros((4, 2), bool))

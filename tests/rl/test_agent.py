@@ -136,3 +136,16 @@ def test_evaluate_validates_and_refuses_nonfinite_parameters():
     agent.theta = agent.theta * np.nan
     with pytest.raises(ValueError, match="not finite"):
         agent.evaluate(1)
+
+
+def test_reward_scaling_statistics_are_saved_and_resume_continues_them(tmp_path):
+    agent, folder = trained_agent(tmp_path, env_id="Pendulum-v1", norm_reward=True)
+    assert agent.reward_rms.count == agent.steps  # one running return per transition
+    loaded = Agent.load(folder)
+    np.testing.assert_array_equal(loaded.reward_rms.var, agent.reward_rms.var)
+    assert loaded.reward_rms.count == agent.steps
+    loaded.config.total_steps = agent.steps + 256
+    train(loaded)
+    assert loaded.reward_rms.count == agent.steps + 256
+    off, _ = trained_agent(tmp_path / "off", env_id="Pendulum-v1")
+    assert off.reward_rms.count == 0  # off by default: the statistics are never touched
