@@ -17,7 +17,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 __all__ = [
-    "ALGORITHM_NAMES", "ALGO_DEFAULTS", "PRESETS", "Config", "make_config", "parse_value", "describe",
+    "ALGORITHM_NAMES", "ALGO_DEFAULTS", "FAMILY_DEFAULTS", "PRESETS", "Config", "env_family", "make_config",
+    "parse_value", "describe",
 ]
 
 #: The policy-update algorithms, in the order the CLI lists them.
@@ -279,13 +280,43 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Defaults for a family of environments, applied by :func:`make_config` over the
+#: algorithm's and under the env preset and the user's values. One rule per family,
+#: never per environment id.
+FAMILY_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    # MuJoCo locomotion (gymnasium.envs.mujoco: Hopper, HalfCheetah, Walker2d, Ant, …).
+    # Tuned on Hopper-v5 and HalfCheetah-v5 only (benchmarks/mujoco.py); see the note
+    # beside each value.
+    "mujoco": {algo: {} for algo in ALGORITHM_NAMES},
+}
+
+
+def env_family(env_id: Any) -> str | None:
+    """The family in :data:`FAMILY_DEFAULTS` a registered id belongs to (by its entry point), or None.
+
+    A ``module:Env-v0`` id is never looked up (that would import the module).
+    """
+    if not isinstance(env_id, str) or ":" in env_id:
+        return None
+    import gymnasium
+
+    try:
+        entry_point = gymnasium.spec(env_id).entry_point
+    except gymnasium.error.Error:
+        return None  # an unknown id: Agent.create names it
+    module = entry_point if isinstance(entry_point, str) else getattr(entry_point, "__module__", "")
+    return "mujoco" if module.startswith("gymnasium.envs.mujoco") else None
+
+
 def make_config(algo: str = "trpo", *, preset: bool = True, **overrides: Any) -> Config:
-    """A Config for ``algo``: field defaults, then the algorithm's, the env preset, then ``overrides``."""
+    """A Config for ``algo``: field defaults, the algorithm's, its env family's, the env preset, then ``overrides``."""
     if algo not in ALGORITHM_NAMES:
         raise ValueError(f"algo must be one of {', '.join(ALGORITHM_NAMES)}; got {algo!r}")
     env_id = overrides.get("env_id", Config.env_id)
+    family = env_family(env_id)
+    family_values = FAMILY_DEFAULTS[family][algo] if family else {}
     preset_values = PRESETS.get(env_id, {}) if preset and isinstance(env_id, str) else {}  # a bad id: Config names it
-    values = {**ALGO_DEFAULTS[algo], **preset_values, **overrides, "algo": algo}
+    values = {**ALGO_DEFAULTS[algo], **family_values, **preset_values, **overrides, "algo": algo}
     return Config(**values)
 
 

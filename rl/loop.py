@@ -8,6 +8,12 @@
         4. fit        V_φ to the λ-returns                                       (rl.value)
         5. log        one row: returns, KL, entropy, the update's diagnostics, timings
 
+Step 4 needs nothing from the next batch, and the next batch needs only the
+new θ: so the next iteration's sampling is started before step 4, and sampling
+workers (rl.workers) step their environments while this process fits V_φ.  The
+order of every computation and random draw is the same for any number of
+workers, so is the run.
+
 The algorithms differ only in step 3. Each step is a function that takes what
 it uses and returns what it changes; :func:`train` threads the agent's fields
 through them and writes them back once per iteration.
@@ -102,10 +108,14 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
         with threadpool_limits(limits=1):
             if run is not None and agent.iteration == 0:
                 agent.save(run.path)
+            started, time_started = False, 0.0
             while agent.steps < cfg.total_steps:
                 t0 = time.perf_counter()
-                batch = sampler.collect(agent.policy, agent.theta, agent.rng)
+                if not started:
+                    sampler.start(agent.policy, agent.theta, agent.rng)
+                batch = sampler.finish()
                 t1 = time.perf_counter()
+                time_sample = t1 - t0 + time_started
                 rewards = scale_rewards(batch.rewards, batch.terminated, batch.truncated) if scale_rewards else None
                 adv, returns, values = advantages_and_returns(batch, agent.value_function, agent.phi, cfg, rewards)
                 obs = batch.obs.reshape(batch.size, -1)
@@ -113,8 +123,16 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 policy_batch = PolicyBatch(agent.policy, agent.theta, obs, actions,
                                            standardize(adv) if cfg.normalize_advantages else adv)
                 theta, algo_state, diag = update.update(policy_batch, agent.theta, agent.algo_state, cfg, agent.rng)
-                phi, vf_loss = fit_value_function(agent.value_function, agent.phi, obs, returns, cfg, agent.rng)
                 t2 = time.perf_counter()
+                # The next batch needs only θ: start it now, so that sampling workers step their
+                # environments while this process fits V (the same order of rng draws for every W).
+                started = agent.steps + batch.size < cfg.total_steps
+                if started:
+                    sampler.start(agent.policy, theta, agent.rng)
+                t3 = time.perf_counter()
+                time_started = t3 - t2
+                phi, vf_loss = fit_value_function(agent.value_function, agent.phi, obs, returns, cfg, agent.rng)
+                t4 = time.perf_counter()
                 agent.theta, agent.algo_state, agent.phi = theta, algo_state, phi
                 agent.obs_rms = sampler.obs_rms
                 if scale_rewards is not None:
@@ -132,9 +150,9 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                     **diag,
                     "explained_variance": _explained_variance(returns, values),
                     "vf_loss": vf_loss,
-                    "time_sample": t1 - t0,
-                    "time_update": t2 - t1,
-                    "steps_per_second": batch.size / (t2 - t0),
+                    "time_sample": time_sample,
+                    "time_update": (t2 - t1) + (t4 - t3),
+                    "steps_per_second": batch.size / (time_sample + (t2 - t1) + (t4 - t3)),
                 }
                 if cfg.eval_every and agent.steps // cfg.eval_every > (agent.steps - batch.size) // cfg.eval_every:
                     row.update(_evaluation(agent))

@@ -79,6 +79,7 @@ class RaySampler:
         self._specs = specs
         self._actors = [actor.options(name=None).remote(spec) for spec in specs]
         self._policy: ActingPolicy | None = None
+        self._pending: list[Any] | None = None  # the actors' answers to the last start
 
     def _name(self, k: int) -> str:
         lo, hi = self._specs[k].lo, self._specs[k].hi
@@ -98,13 +99,27 @@ class RaySampler:
 
     def collect(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> Batch:
         """Run T = n_steps steps in every environment and return the Batch (as ``ParallelSampler.collect``)."""
+        self.start(policy, theta, rng)
+        return self.finish()
+
+    def start(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> None:
+        """Submit a ``collect`` to the actors and return at once; ``finish`` gathers it."""
+        if self._pending is not None:
+            raise RuntimeError("start called twice without finish")
         if policy is not self._policy:
             self._get([a.set_policy.remote(policy) for a in self._actors])
             self._policy = policy
         entropy = int(rng.integers(2**63))
         norm = (self.obs_rms.mean.copy(), self.obs_rms.var.copy(), self.clip_obs) if self.normalize_obs else None
         theta_ref = self._ray.put(np.asarray(theta))
-        answers = self._get([a.collect.remote(theta_ref, norm, entropy) for a in self._actors])
+        self._pending = [a.collect.remote(theta_ref, norm, entropy) for a in self._actors]
+
+    def finish(self) -> Batch:
+        """The Batch of the last ``start``."""
+        if self._pending is None:
+            raise RuntimeError("finish called without start")
+        refs, self._pending = self._pending, None
+        answers = self._get(refs)
         for k, answer in enumerate(answers):
             if answer[0] == "error":
                 raise_remote(answer[1], answer[2], self._name(k))
@@ -114,7 +129,7 @@ class RaySampler:
         """Stop the actors (Ray itself stays up for the caller)."""
         for actor in self._actors:
             self._ray.kill(actor)
-        self._actors = []
+        self._actors, self._pending = [], None
 
     def __enter__(self) -> RaySampler:
         return self

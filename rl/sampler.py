@@ -253,6 +253,7 @@ class Sampler:
         self._obs: np.ndarray | None = None
         self._ep_return = np.zeros(self.n_envs)
         self._ep_length = np.zeros(self.n_envs, dtype=np.int64)
+        self._pending: Batch | None = None
 
     def close(self) -> None:
         """Close the environments."""
@@ -263,6 +264,18 @@ class Sampler:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def start(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> None:
+        """``collect``, kept for ``finish`` (the interface rl.loop uses to overlap work with sampling)."""
+        self._pending = self.collect(policy, theta, rng)
+
+    def finish(self) -> Batch:
+        """The Batch of the last ``start``."""
+        batch = self._pending
+        if batch is None:
+            raise RuntimeError("finish called without start")
+        self._pending = None
+        return batch
 
     def collect(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> Batch:
         """Run T = n_steps steps in every environment and return the Batch.

@@ -1,10 +1,13 @@
 """Sampling on several cores: each worker steps its own block of the environments.
 
 ``ParallelSampler`` has ``Sampler``'s interface (``collect(policy, theta, rng)
--> Batch``, ``obs_rms``) and splits the n_envs environments into W contiguous
-blocks [lo, hi).  The main process steps block 0 itself; blocks 1…W−1 run in
-worker processes, each with its own gymnasium sync vector env, evaluating the
-policy locally.  Per iteration each worker receives θ, the frozen normalizer
+-> Batch``, or ``start`` then ``finish``; ``obs_rms``) and splits the n_envs
+environments into W contiguous blocks [lo, hi).  With W = 1 the main process
+steps them all.  With W ≥ 2 each block runs in its own worker process, with its
+own gymnasium sync vector env, evaluating the policy locally; ``start`` sends
+the work and returns at once, so the caller can do something else meanwhile
+(``rl.loop`` fits the value function of the previous batch) before ``finish``
+gathers the batch.  Per iteration each worker receives θ, the frozen normalizer
 statistics and one integer of entropy, and sends back its whole block in one
 message: no traffic per step.
 
@@ -319,8 +322,8 @@ class ParallelSampler:
     n_envs: number of environments (default 8).
     n_steps: T, steps per environment per ``collect`` (default 256).
     seed: environment i's first reset gets seed + i.
-    n_workers: W in [1, n_envs] (default 1); W − 1 worker processes, the
-        main process steps block 0.
+    n_workers: W in [1, n_envs] (default 1); W = 1: the main process steps
+        every environment; W ≥ 2: W worker processes, one block each.
     normalize_obs: running observation normalization; default: on for Box observations.
     clip_obs: clip normalized observations to ±clip_obs (default 10, baselines' VecNormalize).
     env_kwargs: keyword arguments for the environment constructor.
@@ -350,9 +353,13 @@ class ParallelSampler:
         self.clip_obs, self.poll_seconds = float(clip_obs), float(poll_seconds)
         specs = [BlockSpec(env, dict(env_kwargs or {}), lo, hi, self.n_envs, self.n_steps, seed)
                  for lo, hi in blocks(self.n_envs, self.n_workers)]
-        self._local = BlockSampler(specs[0])
-        self.observation_space = self._local.env.single_observation_space
-        self.action_space = self._local.env.single_action_space
+        # W = 1: the main process steps every environment; W ≥ 2: every block is a worker's.
+        self._local = BlockSampler(specs[0]) if self.n_workers == 1 else None
+        probe = self._local or BlockSampler(BlockSpec(env, dict(env_kwargs or {}), 0, 1, 1, 1, None))
+        self.observation_space = probe.env.single_observation_space
+        self.action_space = probe.env.single_action_space
+        if probe is not self._local:
+            probe.close()
         if normalize_obs is None:
             normalize_obs = isinstance(self.observation_space, spaces.Box)
         self.normalize_obs = bool(normalize_obs)
@@ -362,14 +369,18 @@ class ParallelSampler:
         self._specs = specs
         self._conns: list[Connection] = []
         self._procs: list[Any] = []
+        self._pending: Any = None  # the batch (W = 1) or True (workers busy) between start and finish
 
     def _start_workers(self, policy: ActingPolicy) -> None:
-        """Fork the W − 1 workers with ``policy`` (forked, not pickled: policies hold autograd closures)."""
+        """Fork the W workers with ``policy`` (forked, not pickled: policies hold autograd closures)."""
         self._stop_workers()
-        self._local.set_policy(policy)
+        if self._local is not None:
+            self._local.set_policy(policy)
+            self._policy = policy
+            return
         ctx = mp.get_context("fork")
         try:
-            for k, spec in enumerate(self._specs[1:], start=1):
+            for k, spec in enumerate(self._specs, start=1):
                 parent, child = ctx.Pipe()
                 proc = ctx.Process(target=_worker_main, args=(child, spec, policy), daemon=True,
                                    name=f"rl-sampler-worker-{k}")
@@ -384,9 +395,8 @@ class ParallelSampler:
         self._policy = policy
 
     def _name(self, k: int) -> str:
-        proc = self._procs[k]
-        return (f"sampler worker {k + 1} (pid {proc.pid}, environments "
-                f"{blocks(self.n_envs, self.n_workers)[k + 1][0]}–{blocks(self.n_envs, self.n_workers)[k + 1][1] - 1})")
+        proc, spec = self._procs[k], self._specs[k]
+        return f"sampler worker {k + 1} (pid {proc.pid}, environments {spec.lo}–{spec.hi - 1})"
 
     def _gather(self) -> list[Any]:
         """Each worker's answer, in worker order; raises as soon as one failed or died."""
@@ -425,21 +435,46 @@ class ParallelSampler:
 
         rng: one integer drawn from it per call seeds every environment's action stream.
         """
+        self.start(policy, theta, rng)
+        return self.finish()
+
+    def start(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> None:
+        """Begin a ``collect``: with workers, send them the work and return at once; ``finish`` gathers it."""
+        if self._pending is not None:
+            raise RuntimeError("start called twice without finish")
         if policy is not self._policy:
             self._start_workers(policy)
         entropy = int(rng.integers(2**63))
         norm = (self.obs_rms.mean.copy(), self.obs_rms.var.copy(), self.clip_obs) if self.normalize_obs else None
         message = ("collect", np.asarray(theta), norm, entropy)
-        self._send(message)
+        if self._local is None:
+            self._send(message)
+            self._pending = True
+            return
         local = _run_block(self._local, message)
         if local[0] == "error":
-            raise_remote(local[1], local[2], "sampler block 0 (main process)")
-        return assemble([local[1], *self._gather()], self.obs_rms, self.normalize_obs)
+            raise_remote(local[1], local[2], "the sampler (main process)")
+        self._pending = [local[1]]
+
+    def finish(self) -> Batch:
+        """The Batch of the last ``start``."""
+        if self._pending is None:
+            raise RuntimeError("finish called without start")
+        parts, self._pending = self._pending, None
+        return assemble(self._gather() if parts is True else parts, self.obs_rms, self.normalize_obs)
 
     def close(self) -> None:
-        """Stop the workers and close the environments."""
+        """Stop the workers (after a started collect, once they have answered) and close the environments."""
+        if self._pending is True:
+            self._pending = None
+            try:
+                self._gather()  # a worker blocked sending its block would otherwise be killed after a timeout
+            except (WorkerError, EnvError, NonFiniteData):
+                pass
+        self._pending = None
         self._stop_workers()
-        self._local.close()
+        if self._local is not None:
+            self._local.close()
 
     def _stop_workers(self) -> None:
         for conn in self._conns:
