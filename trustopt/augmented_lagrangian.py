@@ -121,9 +121,10 @@ class AugmentedLagrangian:
     def minimize(self, objective: Objective, x0: Any, bounds: Any = None, constraints: Any = None) -> Result:
         """Minimize ``objective`` from ``x0`` subject to ``bounds`` and ``constraints``.
 
-        The result's ``info`` holds the multipliers, ``constraint_violation``,
-        ``kkt_residual``, the final ``penalty`` ρ, and a
-        :class:`~trustopt.constraints.ConstrainedReport` under "report".
+        The result's ``report`` is a :class:`~trustopt.constraints.ConstrainedReport`
+        (multipliers, ``constraint_violation``, ``kkt_residual``, constraint
+        counts); ``info`` holds the final ``penalty`` ρ and the total
+        ``inner_iterations``.
         """
         x = as_flat_vector(x0, "x0")
         n = x.size

@@ -45,13 +45,14 @@ def constrained_result(
     x: np.ndarray, f: float, g: np.ndarray | None, lam: np.ndarray, nu: np.ndarray, lb: np.ndarray, ub: np.ndarray,
     status: Status, nit: int, message: str, history: History, kkt_tol: float,
 ) -> Result:
-    """The :class:`Result` of a constrained solve, with its :class:`ConstrainedReport`.
+    """The :class:`Result` of a constrained solve, its :class:`ConstrainedReport` in ``report``.
 
     Violation and KKT residual are measured at ``x`` with the multipliers
     given (constraint values and Jacobians at x are cached, so this costs no
     evaluation when the solver already has them); with ``g`` None (no finite
-    gradient known at x) the KKT residual is inf. ``info`` carries the report under "report" and its fields
-    under their own names.
+    gradient known at x) the KKT residual is inf. ``info`` is left for a
+    solver's own extras (the report is the one place for multipliers,
+    violation, KKT residual and constraint counts).
     """
     c, h = constraints.values(x)
     finite = g is not None and bool(np.all(np.isfinite(g)))
@@ -73,13 +74,8 @@ def constrained_result(
         constraint_violation=violation, kkt_residual=kkt, active_inequalities=active,
         ncev=now["ncev"] - cstart["ncev"], njcev=now["njcev"] - cstart["njcev"], outer_iterations=nit,
     )
-    info: dict[str, Any] = {
-        "report": report, "ineq_multipliers": lam, "eq_multipliers": nu,
-        "lower_bound_multipliers": z_l, "upper_bound_multipliers": z_u,
-        "constraint_violation": violation, "kkt_residual": kkt, "ncev": report.ncev, "njcev": report.njcev,
-    }
     return Result(x=x, fun=f, jac=g if finite else None, nit=nit, **counts_since(objective, start), status=status,
-                  message=message, history=history, info=info)
+                  message=message, history=history, report=report)
 
 
 def _bounds_arrays(box: Box | None, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -158,9 +154,9 @@ class SQP:
         """Minimize ``objective`` from ``x0`` subject to ``bounds`` (scipy forms) and ``constraints``.
 
         ``x0`` outside the bounds is projected (noted in the message). The
-        result's ``info`` holds the multipliers, ``constraint_violation``,
-        ``kkt_residual`` and a :class:`~trustopt.constraints.ConstrainedReport`
-        under "report".
+        result's ``report`` is a :class:`~trustopt.constraints.ConstrainedReport`:
+        the multipliers, ``constraint_violation``, ``kkt_residual`` and the
+        constraint evaluation counts.
         """
         x = as_flat_vector(x0, "x0")
         n = x.size

@@ -42,6 +42,6 @@ def test_augmented_lagrangian_solves_the_trpo_problem_at_least_as_well_as_the_tr
     assert res.success, res.message
     assert batch.mean_kl(res.x) <= delta * (1 + 1e-6)
     assert res.fun <= trpo.fun + 1e-9
-    report = res.info["report"]
+    report = res.report
     assert report.ineq_multipliers[0] > 0  # the bound is what stops the surrogate from improving further
     assert batch.mean_kl(res.x) == pytest.approx(delta, rel=1e-4)
