@@ -163,3 +163,27 @@ def test_the_constrained_report_is_the_results_typed_report(method):
     assert report.constraint_violation == pytest.approx(max(c, 0.0), abs=1e-15)
     assert (report.ncev, report.njcev) == (cons.counts()["ncev"], cons.counts()["njcev"]) and report.ncev > 0
     assert report.outer_iterations == res.nit
+
+
+@pytest.mark.parametrize("maxfev", [1, 300, 2000])
+def test_auglag_maxfev_bounds_the_total_evaluations_including_inner_solves(maxfev):
+    # hs075 is hard for the augmented Lagrangian (its inner solves once spent ~125k values against a 20k
+    # budget). Each inner solve now gets the remaining budget; L-BFGS-B checks it before each iteration,
+    # and one iteration runs at most two line searches of max_ls trials, plus one value at its last point.
+    from trustopt.compare_constrained import _box, _constraints
+    from trustopt.lbfgsb import LBFGSB
+    from trustopt.problems_hs import get_hs
+
+    problem = get_hs("hs075")
+    objective = Objective(problem.fun)
+    res = AugmentedLagrangian(maxfev=maxfev).minimize(objective, np.array(problem.x0), bounds=_box(problem),
+                                                      constraints=_constraints(problem))
+    assert res.status is Status.MAXFEV and not res.success
+    assert objective.nfev == res.nfev <= maxfev + 2 * LBFGSB().max_ls + 1
+    # The point returned is what the result says it is, and no outer iterate was less infeasible (none
+    # is feasible to ctol here, so "best" is the least infeasible).
+    assert res.fun == pytest.approx(float(problem.fun(res.x)), rel=1e-12)
+    assert res.report.constraint_violation == pytest.approx(problem.violation(res.x), abs=1e-12)
+    seen = [problem.violation(np.array(problem.x0))] + [row["constraint_violation"] for row in res.history]
+    assert res.report.constraint_violation == pytest.approx(min(seen), abs=1e-12)
+    assert min(seen) > AugmentedLagrangian().ctol
