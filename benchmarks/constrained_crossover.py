@@ -31,7 +31,7 @@ def main():
                 t0 = time.perf_counter()
                 res = solver.minimize(objective, np.zeros(n), constraints=constraints)
                 seconds = time.perf_counter() - t0
-                cost = res.nfev + res.njev + res.info["ncev"] + res.info["njcev"]
+                cost = res.nfev + res.njev + res.report.ncev + res.report.njcev
                 print(f"{n:5d} {name:8} {res.status.name:8} {res.fun:14.8g} {cost:7d} {seconds:8.2f}", flush=True)
 
 

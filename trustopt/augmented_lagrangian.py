@@ -38,16 +38,17 @@ from .sqp import constrained_result
 
 __all__ = ["AugmentedLagrangian", "default_inner_solver"]
 
-#: Builds the inner solver for one tolerance; it must have
-#: ``minimize(objective, x0, bounds=Box | None) -> Result``.
-InnerFactory = Callable[[float], Any]
+#: Builds the inner solver for one tolerance and evaluation budget:
+#: ``(gtol, maxfev) -> solver`` with ``minimize(objective, x0, bounds=Box | None) -> Result``
+#: that stops (status MAXFEV) once it has spent ``maxfev`` values of its objective.
+InnerFactory = Callable[[float, int], Any]
 
 
 class _Unbounded:
     """L-BFGS behind the inner-solver interface, for problems without bounds."""
 
-    def __init__(self, gtol: float) -> None:
-        self.solver = LBFGS(gtol=gtol, ftol=0.0)
+    def __init__(self, gtol: float, maxfev: int) -> None:
+        self.solver = LBFGS(gtol=gtol, ftol=0.0, maxfev=maxfev)
 
     def minimize(self, objective: Objective, x0: np.ndarray, bounds: Box | None = None) -> Result:
         if bounds is not None and not bounds.unbounded:
@@ -55,13 +56,17 @@ class _Unbounded:
         return self.solver.minimize(objective, x0)
 
 
-def default_inner_solver(gtol: float) -> Any:
-    """trustopt's bound-constrained L-BFGS-B when available, else L-BFGS (unbounded problems only)."""
+def default_inner_solver(gtol: float, maxfev: int) -> Any:
+    """trustopt's bound-constrained L-BFGS-B when available, else L-BFGS (unbounded problems only).
+
+    Both check ``maxfev`` before each iteration, so an inner solve overruns it
+    by at most one line search.
+    """
     try:
         from .lbfgsb import LBFGSB
     except ImportError:
-        return _Unbounded(gtol)
-    return LBFGSB(gtol=gtol, ftol=0.0)
+        return _Unbounded(gtol, maxfev)
+    return LBFGSB(gtol=gtol, ftol=0.0, maxfev=maxfev)
 
 
 @dataclass
@@ -82,10 +87,15 @@ class AugmentedLagrangian:
         Default 1e12.
     multiplier_max : safeguard bound on |ν̄| and λ̄. Default 1e20 (ibid.).
     maxiter : outer iterations. Default 50.
-    maxfev : values of f (inner evaluations included); checked after each
-        inner solve. Default 20000.
-    inner : ``gtol -> solver`` with ``minimize(objective, x0, bounds=)``.
-        Default :func:`default_inner_solver` (L-BFGS-B).
+    maxfev : values of f, inner evaluations included. Each inner solve gets
+        what is left of it as its own limit, so the total exceeds maxfev by at
+        most one inner iteration's evaluations (its line search) and one more
+        value at the inner solver's last point; the run then ends MAXFEV at
+        the best outer iterate (the feasible one of least f, else the least
+        infeasible). Default 20000.
+    inner : ``(gtol, maxfev) -> solver`` with ``minimize(objective, x0,
+        bounds=)``, stopping once it has spent ``maxfev`` values of its
+        objective. Default :func:`default_inner_solver` (L-BFGS-B).
     callback : receives the intermediate Result after each outer iteration.
     """
 
@@ -121,9 +131,10 @@ class AugmentedLagrangian:
     def minimize(self, objective: Objective, x0: Any, bounds: Any = None, constraints: Any = None) -> Result:
         """Minimize ``objective`` from ``x0`` subject to ``bounds`` and ``constraints``.
 
-        The result's ``info`` holds the multipliers, ``constraint_violation``,
-        ``kkt_residual``, the final ``penalty`` ρ, and a
-        :class:`~trustopt.constraints.ConstrainedReport` under "report".
+        The result's ``report`` is a :class:`~trustopt.constraints.ConstrainedReport`
+        (multipliers, ``constraint_violation``, ``kkt_residual``, constraint
+        counts); ``info`` holds the final ``penalty`` ρ and the total
+        ``inner_iterations``.
         """
         x = as_flat_vector(x0, "x0")
         n = x.size
@@ -158,7 +169,10 @@ class AugmentedLagrangian:
         lam_bar, nu_bar = lam.copy(), nu.copy()
         previous_measure = math.inf
         inner_tol = self.inner_tol0
-        best = (self._violation(c, h), x, f, g)
+        # Outer iterates to fall back on, with their multipliers: the least infeasible (for INFEASIBLE and
+        # NONFINITE) and the feasible one of least f (for MAXFEV, which prefers it to the least infeasible).
+        best = (self._violation(c, h), x, f, g, lam, nu)
+        best_feasible = best if best[0] <= self.ctol else None
         # The last finite evaluation of the inner objective, so its point needs no re-evaluation.
         seen: dict[str, Any] = {}
 
@@ -183,8 +197,18 @@ class AugmentedLagrangian:
 
         inner_objective = Objective(lambda z: penalized(z, False)[0],
                                     value_and_grad=lambda z: penalized(z, True))  # type: ignore[arg-type,return-value]
+        def out_of_budget(nit: int) -> Result:
+            nonlocal x, f, g, lam, nu
+            _, x, f, g, lam, nu = best_feasible if best_feasible is not None else best
+            return result(Status.MAXFEV, nit, "function-evaluation limit reached; returned the best outer "
+                          "iterate (the feasible one of least f, else the least infeasible)")
+
         for k in range(1, self.maxiter + 1):
-            solver = self.inner(max(inner_tol, self.gtol))
+            # Each inner solve may spend what is left of maxfev, and stops (MAXFEV) when it is gone.
+            remaining = self.maxfev - (objective.nfev - start["nfev"])
+            if remaining < 1:
+                return out_of_budget(k - 1)
+            solver = self.inner(max(inner_tol, self.gtol), remaining)
             seen["nonfinite"] = False
             inner = solver.minimize(inner_objective, x, bounds=box)
             inner_steps += inner.nit
@@ -195,14 +219,15 @@ class AugmentedLagrangian:
                 f, g = objective.value_and_grad(x)
             c, h = cons.values(x)
             if not (math.isfinite(f) and np.all(np.isfinite(g)) and np.all(np.isfinite(c)) and np.all(np.isfinite(h))):
-                x, f, g = best[1], best[2], best[3]
-                c, h = cons.values(x)
+                _, x, f, g, lam, nu = best
                 return result(Status.NONFINITE, k)
             nu = nu_bar + rho * h
             lam = np.maximum(0.0, lam_bar + rho * c)
             viol = self._violation(c, h)
             if viol < best[0]:
-                best = (viol, x, f, g)
+                best = (viol, x, f, g, lam, nu)
+            if viol <= self.ctol and (best_feasible is None or f < best_feasible[2]):
+                best_feasible = (viol, x, f, g, lam, nu)
             Jt = cons.vjp(x, lam, nu)
             viol_all, kkt, _, _ = kkt_measures(g, c, h, Jt, lam, x, lb, ub, tol=self.ctol)
             measure = max(float(np.max(np.abs(h), initial=0.0)),
@@ -218,12 +243,11 @@ class AugmentedLagrangian:
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)
             if objective.nfev - start["nfev"] >= self.maxfev:
-                return result(Status.MAXFEV, k)
+                return out_of_budget(k)
             if measure > self.tau * previous_measure:
                 rho *= self.gamma
                 if rho > self.rho_max and viol_all > self.ctol:
-                    x, f, g = best[1], best[2], best[3]
-                    c, h = cons.values(x)
+                    _, x, f, g, lam, nu = best
                     return result(Status.INFEASIBLE, k, "the penalty passed rho_max with the constraints still "
                                   "violated; returned the least infeasible point found")
             previous_measure = measure

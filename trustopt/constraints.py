@@ -259,7 +259,7 @@ def as_constraints(constraints: Any, n: int) -> Constraints:
 
 @dataclass
 class ConstrainedReport:
-    """What a constrained solve found, beyond x and f.
+    """What a constrained solve found, beyond x and f: the ``report`` of its :class:`~trustopt.result.Result`.
 
     Attributes
     ----------

@@ -98,9 +98,10 @@ class Result:
     message : a sentence for people.
     history : per-iteration records (see :class:`History`).
     info : solver-specific extras (e.g. the final trust radius).
-    report : a solver's typed report of what it did (a frozen dataclass such
-        as :class:`~trustopt.divergence_problem.DivergenceStep`), or None for
-        solvers without one. Callers read it instead of ``history``, which
+    report : a solver's typed report of what it did (a dataclass such as
+        :class:`~trustopt.divergence_problem.DivergenceStep`, or the
+        :class:`~trustopt.constraints.ConstrainedReport` of SQP and the
+        augmented Lagrangian), or None for solvers without one. Callers read it instead of ``history``, which
         stays the table for plotting.
     """
 

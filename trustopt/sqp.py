@@ -18,7 +18,8 @@ D = ∇fᵀp − (1 − δ)(Σ μᵢcᵢ⁺ + Σ μⱼ|hⱼ|)), with Powell's (1
 multiplier, so D ≤ −pᵀBp < 0 (N&W eq. 18.32, per constraint), yet allowed
 to fall when the multipliers do. B approximates the Hessian of the
 Lagrangian by Powell's (1978) damped BFGS update (N&W Procedure 18.2), which
-keeps B positive definite. Bounds are rows of the QP, so every iterate lies
+keeps B positive definite; B₀ = I is rescaled to the curvature sᵀy/sᵀs the
+first step measured before the first update. Bounds are rows of the QP, so every iterate lies
 in the box.
 """
 
@@ -45,13 +46,14 @@ def constrained_result(
     x: np.ndarray, f: float, g: np.ndarray | None, lam: np.ndarray, nu: np.ndarray, lb: np.ndarray, ub: np.ndarray,
     status: Status, nit: int, message: str, history: History, kkt_tol: float,
 ) -> Result:
-    """The :class:`Result` of a constrained solve, with its :class:`ConstrainedReport`.
+    """The :class:`Result` of a constrained solve, its :class:`ConstrainedReport` in ``report``.
 
     Violation and KKT residual are measured at ``x`` with the multipliers
     given (constraint values and Jacobians at x are cached, so this costs no
     evaluation when the solver already has them); with ``g`` None (no finite
-    gradient known at x) the KKT residual is inf. ``info`` carries the report under "report" and its fields
-    under their own names.
+    gradient known at x) the KKT residual is inf. ``info`` is left for a
+    solver's own extras (the report is the one place for multipliers,
+    violation, KKT residual and constraint counts).
     """
     c, h = constraints.values(x)
     finite = g is not None and bool(np.all(np.isfinite(g)))
@@ -73,13 +75,8 @@ def constrained_result(
         constraint_violation=violation, kkt_residual=kkt, active_inequalities=active,
         ncev=now["ncev"] - cstart["ncev"], njcev=now["njcev"] - cstart["njcev"], outer_iterations=nit,
     )
-    info: dict[str, Any] = {
-        "report": report, "ineq_multipliers": lam, "eq_multipliers": nu,
-        "lower_bound_multipliers": z_l, "upper_bound_multipliers": z_u,
-        "constraint_violation": violation, "kkt_residual": kkt, "ncev": report.ncev, "njcev": report.njcev,
-    }
     return Result(x=x, fun=f, jac=g if finite else None, nit=nit, **counts_since(objective, start), status=status,
-                  message=message, history=history, info=info)
+                  message=message, history=history, report=report)
 
 
 def _bounds_arrays(box: Box | None, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +114,13 @@ class SQP:
     maxiter : SQP iterations. Default 200 (SLSQP's is 100).
     maxfev : function-value evaluations. Default 2000.
     armijo : sufficient-decrease constant η of the merit line search.
-        Default 1e-4 (N&W Algorithm 18.3 asks η ∈ (0, ½)).
+        Default 0.05 (N&W Algorithm 18.3 asks η ∈ (0, ½); SLSQP uses 0.1).
+        A step must earn a fair share of the decrease the QP predicts, so
+        the quadratic interpolation shortens badly scaled early steps to
+        near the merit's minimum along p instead of accepting a sliver of
+        decrease and a poor BFGS pair. Measured on HS (84 problems): η =
+        1e-4 solved 75 at median cost 34 (hs064: 486), 0.05 solved 75 at
+        34 (hs064: 140), 0.1 solved 74 (lost hs002).
     relax_weight : weight of δ² in the relaxed QP (large, so δ is used only
         when needed). Default 1e6.
     max_backtracks : merit trials per iteration. Default 30.
@@ -134,7 +137,7 @@ class SQP:
     xtol: float = 1e-12
     maxiter: int = 200
     maxfev: int = 2000
-    armijo: float = 1e-4
+    armijo: float = 0.05
     relax_weight: float = 1e6
     max_backtracks: int = 30
     max_restorations: int = 3
@@ -158,9 +161,9 @@ class SQP:
         """Minimize ``objective`` from ``x0`` subject to ``bounds`` (scipy forms) and ``constraints``.
 
         ``x0`` outside the bounds is projected (noted in the message). The
-        result's ``info`` holds the multipliers, ``constraint_violation``,
-        ``kkt_residual`` and a :class:`~trustopt.constraints.ConstrainedReport`
-        under "report".
+        result's ``report`` is a :class:`~trustopt.constraints.ConstrainedReport`:
+        the multipliers, ``constraint_violation``, ``kkt_residual`` and the
+        constraint evaluation counts.
         """
         x = as_flat_vector(x0, "x0")
         n = x.size
@@ -195,6 +198,7 @@ class SQP:
         finite_l, finite_u = np.flatnonzero(np.isfinite(lb)), np.flatnonzero(np.isfinite(ub))
         best: tuple[float, np.ndarray, float, np.ndarray] | None = None
         restorations = 0
+        fresh = True
 
         def violation_of(cv: np.ndarray, hv: np.ndarray) -> float:
             return max(float(np.max(np.maximum(cv, 0.0), initial=0.0)), float(np.max(np.abs(hv), initial=0.0)))
@@ -258,6 +262,7 @@ class SQP:
                                   "least infeasible point (a stationary point of ½‖(c⁺, h)‖² over the bounds)")
                 Jc, Jh = cons.jacobians(x)
                 B = np.eye(n)
+                fresh = True
                 best = None
                 continue
             # Powell's (1978) weights: never below |multiplier|, so D < 0, but free to fall back.
@@ -306,6 +311,9 @@ class SQP:
                 return result(Status.NONFINITE, k - 1, "a derivative is not finite at the accepted step")
             s = xt - x
             y = gt - g + (Jct - Jc).T @ lam_new + (Jht - Jh).T @ nu_new
+            if fresh:
+                B = _scaled_identity(s, y, n)
+                fresh = False
             B = _damped_bfgs(B, s, y)
             x, f, g, c, h, Jc, Jh = xt, ft, gt, ct, ht, Jct, Jht
             lam, nu = lam_new, nu_new
@@ -321,12 +329,28 @@ class SQP:
         return result(Status.MAXITER, self.maxiter)
 
 
+def _scaled_identity(s: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    """B₀ = (sᵀy/sᵀs)·I, the Lagrangian's mean curvature along the first step, replacing I before the first update.
+
+    The first QP step is taken with B = I, whose scale is arbitrary (on
+    hs064, ∇f ~ 5·10⁴ at x₀ and the unit step overshoots by 30×); once a step
+    has measured the curvature, I is rescaled to it (the scalar choice of
+    Oren & Luenberger; N&W eq. 6.20 uses yᵀy/sᵀy, which is larger by
+    Cauchy–Schwarz). Measured on HS with η = 0.05: no scaling solved 75 at
+    median cost 34, sᵀy/sᵀs 75 at 33 (with η = 1e-4: yᵀy/sᵀy solved 74,
+    sᵀy/sᵀs 75 at 33 but a larger total). Kept at I when
+    sᵀy ≤ 0 (no curvature measured; the damped update handles that pair).
+    """
+    sy, ss = float(s @ y), float(s @ s)
+    if not (sy > 0 and ss > 0 and math.isfinite(sy / ss)):
+        return np.eye(n)
+    return (sy / ss) * np.eye(n)
+
+
 def _damped_bfgs(B: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Powell's damped BFGS update (N&W Procedure 18.2, θ from the 0.2/0.8 rule).
 
-    B₀ = I is not rescaled by yᵀy/sᵀy after the first step (N&W eq. 6.20):
-    on the HS set the rescaling cost more iterations than it saved, and SLSQP
-    does not rescale either.
+    The first update of a run starts from :func:`_scaled_identity` rather than I.
     """
     sy = float(s @ y)
     Bs = B @ s

@@ -24,8 +24,8 @@ def test_active_inequality_on_a_circle(solver):
                           constraints=lambda x: x[0] ** 2 + x[1] ** 2 - 2.0)
     assert res.success, res
     np.testing.assert_allclose(res.x, [-1.0, -1.0], atol=1e-6)
-    np.testing.assert_allclose(res.info["ineq_multipliers"], [0.5], atol=1e-6)
-    report = res.info["report"]
+    np.testing.assert_allclose(res.report.ineq_multipliers, [0.5], atol=1e-6)
+    report = res.report
     assert isinstance(report, ConstrainedReport)
     assert report.active_inequalities.tolist() == [0]
     assert report.constraint_violation <= 1e-6 and report.kkt_residual <= 1e-6
@@ -38,9 +38,9 @@ def test_equality_with_an_inactive_inequality(solver):
                                        {"type": "ineq", "fun": lambda x: 10.0 - x[0] + x[1]}])
     assert res.success, res
     np.testing.assert_allclose(res.x, [1.0, 0.0], atol=1e-6)
-    np.testing.assert_allclose(res.info["eq_multipliers"], [2.0], atol=1e-6)
-    np.testing.assert_allclose(res.info["ineq_multipliers"], [0.0], atol=1e-6)
-    assert res.info["report"].active_inequalities.tolist() == []
+    np.testing.assert_allclose(res.report.eq_multipliers, [2.0], atol=1e-6)
+    np.testing.assert_allclose(res.report.ineq_multipliers, [0.0], atol=1e-6)
+    assert res.report.active_inequalities.tolist() == []
 
 
 def test_bound_multipliers_and_no_iterate_outside_the_box(solver):
@@ -56,8 +56,8 @@ def test_bound_multipliers_and_no_iterate_outside_the_box(solver):
                           constraints=lambda x: x[0] * x[1] - 10.0)
     assert res.success, res
     np.testing.assert_allclose(res.x, [2.0, 0.0], atol=1e-6)
-    np.testing.assert_allclose(res.info["upper_bound_multipliers"], [2.0, 0.0], atol=1e-6)
-    np.testing.assert_allclose(res.info["lower_bound_multipliers"], [0.0, 2.0], atol=1e-6)
+    np.testing.assert_allclose(res.report.upper_bound_multipliers, [2.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(res.report.lower_bound_multipliers, [0.0, 2.0], atol=1e-6)
     points = np.array(seen)
     assert np.all(points[:, 0] >= 0.0) and np.all(points[:, 0] <= 2.0) and np.all(points[:, 1] >= 0.0)
 
@@ -79,7 +79,7 @@ def test_hs071_matches_its_documented_solution(solver):
     # The book prints x* to 7 digits; f is flat to second order, so x is checked to 1e-5 and f to 1e-6.
     np.testing.assert_allclose(res.x, [1.0, 4.7429994, 3.8211503, 1.3794082], atol=1e-5)
     assert res.fun == pytest.approx(17.0140173, abs=1e-6)
-    assert res.info["report"].active_inequalities.tolist() == [0]
+    assert res.report.active_inequalities.tolist() == [0]
 
 
 def test_an_infeasible_problem_ends_infeasible_at_the_least_infeasible_point(solver):
@@ -88,7 +88,7 @@ def test_an_infeasible_problem_ends_infeasible_at_the_least_infeasible_point(sol
     res = solver.minimize(Objective(lambda x: (x[0] - 5.0) ** 2 + (x[1] - 1.0) ** 2), [3.0, 1.0],
                           constraints=[lambda x: x[0] ** 2 + 1.0, {"type": "eq", "fun": lambda x: x[1] ** 2 + 2.0}])
     assert res.status is Status.INFEASIBLE and not res.success
-    assert res.info["constraint_violation"] == pytest.approx(2.0, abs=1e-6)
+    assert res.report.constraint_violation == pytest.approx(2.0, abs=1e-6)
     np.testing.assert_allclose(res.x, [0.0, 0.0], atol=1e-3)
 
 
@@ -133,8 +133,8 @@ def test_auglag_is_matrix_free():
     res = AugmentedLagrangian().minimize(Objective(lambda x: anp.sum((x - 0.5) ** 2)), np.zeros(n), constraints=cons)
     assert res.success, res
     np.testing.assert_allclose(res.x, np.full(n, 1.0 / n), atol=1e-6)
-    np.testing.assert_allclose(res.info["eq_multipliers"], [1.0 - 2.0 / n], atol=1e-6)
-    np.testing.assert_allclose(res.info["ineq_multipliers"], [0.0], atol=1e-6)
+    np.testing.assert_allclose(res.report.eq_multipliers, [1.0 - 2.0 / n], atol=1e-6)
+    np.testing.assert_allclose(res.report.ineq_multipliers, [0.0], atol=1e-6)
 
 
 def test_invalid_options_fail_at_construction():
@@ -142,3 +142,78 @@ def test_invalid_options_fail_at_construction():
         SQP(armijo=0.7)
     with pytest.raises(ValueError, match="gamma"):
         AugmentedLagrangian(gamma=1.0)
+
+
+@pytest.mark.parametrize("method", ["sqp", "auglag", None])
+def test_the_constrained_report_is_the_results_typed_report(method):
+    # min (x−1)² + (y−2)² s.t. x + y ≤ 1 (active): x* = (0, 1), λ = 2. The report, in Result.report only,
+    # carries the multipliers, a KKT residual recomputed here from the closed-form gradients, and the
+    # constraint counts of the Constraints object the solver was given.
+    cons = as_constraints(lambda x: x[0] + x[1] - 1.0, 2)
+    res = minimize(lambda x: (x[0] - 1.0) ** 2 + (x[1] - 2.0) ** 2, [2.0, 2.0], method=method, constraints=cons)
+    assert res.success, res
+    report = res.report
+    assert isinstance(report, ConstrainedReport)
+    assert "report" not in res.info and "ineq_multipliers" not in res.info
+    np.testing.assert_allclose(report.ineq_multipliers, [2.0], atol=1e-5)
+    x, lam = res.x, report.ineq_multipliers[0]
+    stationarity = np.array([2.0 * (x[0] - 1.0), 2.0 * (x[1] - 2.0)]) + lam * np.ones(2)
+    c = x[0] + x[1] - 1.0
+    assert report.kkt_residual == pytest.approx(max(np.max(np.abs(stationarity)), abs(lam * c)), abs=1e-12)
+    assert report.constraint_violation == pytest.approx(max(c, 0.0), abs=1e-15)
+    assert (report.ncev, report.njcev) == (cons.counts()["ncev"], cons.counts()["njcev"]) and report.ncev > 0
+    assert report.outer_iterations == res.nit
+
+
+@pytest.mark.parametrize("maxfev", [1, 300, 2000])
+def test_auglag_maxfev_bounds_the_total_evaluations_including_inner_solves(maxfev):
+    # hs075 is hard for the augmented Lagrangian (its inner solves once spent ~125k values against a 20k
+    # budget). Each inner solve now gets the remaining budget; L-BFGS-B checks it before each iteration,
+    # and one iteration runs at most two line searches of max_ls trials, plus one value at its last point.
+    from trustopt.compare_constrained import _box, _constraints
+    from trustopt.lbfgsb import LBFGSB
+    from trustopt.problems_hs import get_hs
+
+    problem = get_hs("hs075")
+    objective = Objective(problem.fun)
+    res = AugmentedLagrangian(maxfev=maxfev).minimize(objective, np.array(problem.x0), bounds=_box(problem),
+                                                      constraints=_constraints(problem))
+    assert res.status is Status.MAXFEV and not res.success
+    assert objective.nfev == res.nfev <= maxfev + 2 * LBFGSB().max_ls + 1
+    # The point returned is what the result says it is, and no outer iterate was less infeasible (none
+    # is feasible to ctol here, so "best" is the least infeasible).
+    assert res.fun == pytest.approx(float(problem.fun(res.x)), rel=1e-12)
+    assert res.report.constraint_violation == pytest.approx(problem.violation(res.x), abs=1e-12)
+    seen = [problem.violation(np.array(problem.x0))] + [row["constraint_violation"] for row in res.history]
+    assert res.report.constraint_violation == pytest.approx(min(seen), abs=1e-12)
+    assert min(seen) > AugmentedLagrangian().ctol
+
+
+def test_sqp_first_update_starts_from_the_measured_curvature():
+    # B₀ = (sᵀy/sᵀs)·I has the Rayleigh quotient of the first pair along s; with no curvature measured
+    # (sᵀy ≤ 0) it stays I. After the damped update from it, the secant equation B s = y holds exactly
+    # (sᵀy ≥ 0.2·sᵀB₀s, so no damping).
+    from trustopt.sqp import _damped_bfgs, _scaled_identity
+
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((4, 4))
+    H = A @ A.T + 4 * np.eye(4)
+    s = rng.standard_normal(4)
+    y = H @ s
+    B0 = _scaled_identity(s, y, 4)
+    assert s @ B0 @ s == pytest.approx(s @ y, rel=1e-12)
+    np.testing.assert_allclose(B0, B0[0, 0] * np.eye(4))
+    np.testing.assert_allclose(_damped_bfgs(B0, s, y) @ s, y, rtol=1e-10)
+    np.testing.assert_array_equal(_scaled_identity(s, -y, 4), np.eye(4))
+
+
+def test_sqp_on_badly_scaled_hs064_costs_about_what_slsqp_does():
+    # hs064: ∇f ~ 5·10⁴ at x₀, so the unit first step with B = I overshoots by far; SQP used to spend
+    # ~3.4× SLSQP's evaluations here. The cost is measured on the same counters as scipy's SLSQP.
+    from trustopt.compare_constrained import run_constrained_one
+    from trustopt.problems_hs import get_hs
+
+    ours = run_constrained_one(get_hs("hs064"), "trustopt-sqp")
+    slsqp = run_constrained_one(get_hs("hs064"), "scipy-slsqp")
+    assert ours.solved and slsqp.solved
+    assert ours.cost <= 1.5 * slsqp.cost
