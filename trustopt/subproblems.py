@@ -376,9 +376,13 @@ class Exact:
     ----------
     k_easy : accept p(λ) when |‖p‖ − Δ| ≤ k_easy·Δ. Default 0.1 (Moré &
         Sorensen's σ₁; also scipy's trust-exact).
-    k_hard : accept p + τz when τ²·zᵀ(B+λI)z ≤ k_hard·(pᵀ(B+λI)p + λΔ²),
-        which bounds the model value within a factor (1 − k_hard)² of the
-        optimum (Moré & Sorensen Lemma 3.4). Default 0.2 (scipy's trust-exact).
+    k_hard : accept p + τz when τ²·zᵀ(B+λI)z ≤ k_hard·(pᵀ(B+λI)p + λΔ²).
+        On the boundary m(p + τz) = ½τ²·zᵀ(B+λI)z − ½(pᵀ(B+λI)p + λΔ²), and
+        every ‖s‖ ≤ Δ has m(s) ≥ −½(pᵀ(B+λI)p + λΔ²), so the step's model
+        reduction is at least (1 − k_hard) times the optimal one (Moré &
+        Sorensen Lemma 3.4, whose σ(2 − σ) is k_hard here). Any z with small
+        zᵀ(B+λI)z qualifies; it need not be an eigenvector. Default 0.2
+        (scipy's trust-exact).
     maxiter : factorizations per solve. Default 50; past it the better of
         the best interior step found and the Cauchy point is returned.
     """
@@ -513,9 +517,19 @@ def _smallest_eigenvector_estimate(U: np.ndarray, max_iterations: int = 10, rtol
     start (so solves are reproducible), until the Rayleigh quotient settles
     to ``rtol``: when UᵀU is nearly singular, as in the hard case, each solve
     multiplies the wanted component by the ratio of the largest to the
-    smallest eigenvalue, so this takes two or three O(n²) solves. A cruder
-    estimate (two solves, always) left MGH's Biggs EXP6 crawling for 1200
-    iterations along a poor direction.
+    smallest eigenvalue, so this takes two or three O(n²) solves.
+
+    The direction's quality does not decide MGH's Biggs EXP6 (issue 12; an
+    earlier note here blamed a cruder estimate): with this estimate, with the exact
+    eigenvector from ``eigh``, or with tight k_easy/k_hard, trust-exact from
+    the standard start ends in the same valley x₁ = x₅ (two of the three
+    exponentials merged, f ≈ 0.2427, Hessian singular there). This driver
+    reaches f* = 0 only with scipy's crude LINPACK-style estimate *and*
+    scipy's ¼ radius shrink together, and then only for shrink factors near
+    ¼ (0.2 and 0.4 fail); scipy's own trust-exact falls into the valley too
+    with k_hard = 0.05 or nearly exact subproblems. Which basin a
+    trust-region path enters from that start is not a property of the
+    subproblem's accuracy.
     """
     z = np.random.default_rng(0).standard_normal(U.shape[0])
     z /= np.linalg.norm(z)

@@ -272,3 +272,33 @@ def test_steihaug_retry_at_smaller_radius_matches_a_fresh_solve(problem, fractio
     fresh = solver.solve(model(g, B), smaller)
     np.testing.assert_allclose(again.step, fresh.step, atol=1e-9 * (1 + radius))
     np.testing.assert_allclose(again.predicted_reduction, fresh.predicted_reduction, rtol=1e-8, atol=1e-12)
+
+
+def test_exact_hard_case_exit_keeps_a_fraction_one_minus_k_hard_of_the_optimum():
+    # Near-hard-case models (g almost orthogonal to the eigenvector of λ₁ < 0,
+    # a radius beyond ‖(B − λ₁I)⁺g‖), where Exact leaves through its hard-case
+    # test τ²zᵀ(B+λI)z ≤ k_hard(pᵀ(B+λI)p + λΔ²). That test alone bounds the
+    # boundary step's reduction below by (1 − k_hard) × the optimum, with no
+    # assumption on z; (1 − k_hard)² would be the weaker, squared form.
+    rng = np.random.default_rng(12)
+    solver = Exact()
+    hard_exits = 0
+    for _ in range(60):
+        n = int(rng.integers(2, 7))
+        Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        lam = np.sort(rng.uniform(-1.0, 3.0, n))
+        lam[0] = -1.0 - rng.uniform(0.0, 1.0)
+        gamma = rng.standard_normal(n)
+        gamma[0] *= 1e-4
+        B, g = (Q * lam) @ Q.T, Q @ gamma
+        interior = np.linalg.norm(gamma[1:] / (lam[1:] - lam[0]))
+        radius = interior * rng.uniform(1.5, 4.0)
+        step = solver.solve(model(g, B), radius)
+        if step.info.get("hard_case") != 1:
+            continue
+        hard_exits += 1
+        best = -reference_solution(g, B, radius)
+        np.testing.assert_allclose(np.linalg.norm(step.step), radius, rtol=1e-10)
+        np.testing.assert_allclose(step.predicted_reduction, -model_value(g, B, step.step), rtol=1e-9)
+        assert step.predicted_reduction >= (1 - solver.k_hard) * best * (1 - 1e-12)
+    assert hard_exits >= 30
