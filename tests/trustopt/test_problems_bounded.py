@@ -12,9 +12,16 @@ from trustopt.problems_bounded import bounded_suite, constructed_bounds, get_bou
 @pytest.mark.parametrize("problem", bounded_suite(), ids=lambda p: p.name)
 def test_documented_minimum_and_active_set(problem):
     objective = Objective(problem.fun)
-    res = scipy.optimize.minimize(objective.value_and_grad, np.clip(problem.x0, problem.lower, problem.upper),
-                                  jac=True, method="L-BFGS-B", bounds=problem.bounds,
-                                  options={"ftol": 1e-16, "gtol": 1e-13, "maxiter": 100000, "maxfun": 100000})
+    x, res = np.clip(problem.x0, problem.lower, problem.upper), None
+    # Restart scipy's L-BFGS-B from where it stopped until f stops falling: scipy 1.17's stops on
+    # its relative-reduction test 5e-7 above penalty2's minimum, and a restart (fresh memory) goes on.
+    for _ in range(10):
+        previous = np.inf if res is None else res.fun
+        res = scipy.optimize.minimize(objective.value_and_grad, x, jac=True, method="L-BFGS-B", bounds=problem.bounds,
+                                      options={"ftol": 1e-16, "gtol": 1e-13, "maxiter": 100000, "maxfun": 100000})
+        x = res.x
+        if previous < np.inf and not res.fun < previous - 1e-15 * max(1.0, abs(previous)):
+            break
     assert abs(res.fun - problem.f_star) <= 1e-8 * max(1.0, abs(problem.f_star))
     assert problem.solved(problem.f_star) and not problem.solved(problem.f_star + 1e-3 * max(1, abs(problem.f_star)))
     if problem.name == "lbfgsb_driver1":
