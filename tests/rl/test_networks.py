@@ -1,12 +1,14 @@
 """rl.networks: flat-vector MLP, the tanh primitive, linearization."""
 
+import warnings
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad, make_jvp, make_vjp
 from autograd.differential_operators import hessian_vector_product, jacobian, make_jvp_reversemode
 
-from rl.networks import MLP, linearize, orthogonal, tanh
+from rl.networks import MLP, linearize, orthogonal, tanh, tanh_inplace
 
 
 @pytest.fixture
@@ -62,14 +64,25 @@ def test_gradient_matches_finite_differences(net):
         np.testing.assert_allclose(g @ v, fd, rtol=1e-7, atol=1e-9)
 
 
+def test_tanh_inplace_is_tanh_to_rounding_and_saturates_exactly():
+    x = np.concatenate([np.linspace(-20, 20, 4001), [-800.0, -1e-300, 0.0, 1e-300, 800.0, np.inf, -np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e^{1600} overflows to inf without a warning reaching the user
+        y = tanh_inplace(x.copy())
+    np.testing.assert_allclose(y, np.tanh(x), rtol=0, atol=4.5e-16)
+    assert y[-7] == -1.0 and y[-3] == 1.0 and y[-2] == 1.0 and y[-1] == -1.0
+    assert np.all(np.abs(y) <= 1.0) and np.all(np.diff(y[:4001]) >= 0)  # bounded and monotone
+
+
 def test_tanh_primitive_derivatives():
     x = np.linspace(-3, 3, 13)
-    np.testing.assert_allclose(grad(lambda z: anp.sum(tanh(z)))(x), 1 - np.tanh(x) ** 2, rtol=1e-14)
+    # tanh's values are tanh_inplace's (within 4e-16 of np.tanh), so its slope is within ~1e-15
+    np.testing.assert_allclose(grad(lambda z: anp.sum(tanh(z)))(x), 1 - np.tanh(x) ** 2, rtol=1e-14, atol=1e-15)
     # second derivative: d²/dx² tanh = −2 tanh (1 − tanh²)
     d2 = grad(lambda z: anp.sum(grad(lambda y: anp.sum(tanh(y)))(z)))(x)
     np.testing.assert_allclose(d2, -2 * np.tanh(x) * (1 - np.tanh(x) ** 2), rtol=1e-12, atol=1e-15)
     _, jvp_val = make_jvp(tanh)(x)(np.ones_like(x))
-    np.testing.assert_allclose(jvp_val, 1 - np.tanh(x) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(jvp_val, 1 - np.tanh(x) ** 2, rtol=1e-14, atol=1e-15)
     eps = 1e-6
     np.testing.assert_allclose(jvp_val, (np.tanh(x + eps) - np.tanh(x - eps)) / (2 * eps), rtol=1e-8)
 
