@@ -181,14 +181,23 @@ def run_peer(system: str, env_id: str, steps: int, seed: int, eval_every: int, o
             "config": {"n_envs": zoo["n_envs"], **{k: v for k, v in kwargs.items()}, "policy_kwargs": zoo.get("policy_kwargs")}}
 
 
-def _job(spec: dict) -> dict:
-    runner = run_ours if spec["system"] in OURS else run_peer
-    result = runner(spec["system"], spec["env"], spec["steps"], spec["seed"], spec["eval_every"], spec["overrides"])
-    result.update(spec)
+def _job(spec: dict) -> dict | None:
+    """Run one spec and store its result; None if another invocation has claimed it."""
     path = Path(spec["path"])
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result) + "\n")
-    os.replace(tmp, path)
+    claim = path.with_suffix(".running")
+    try:  # two invocations sharing --out split the runs between them
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return None
+    try:
+        runner = run_ours if spec["system"] in OURS else run_peer
+        result = runner(spec["system"], spec["env"], spec["steps"], spec["seed"], spec["eval_every"], spec["overrides"])
+        result.update(spec)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result) + "\n")
+        os.replace(tmp, path)
+    finally:
+        claim.unlink()
     return result
 
 
@@ -283,13 +292,14 @@ def main() -> None:
     envs = [e for e in args.envs.split(",") if e]
     peer_envs = set(args.peer_envs.split(","))
     specs = []
-    for env in envs:
-        for system in systems:
-            peer = system in PEERS
-            if peer and env not in peer_envs:
-                continue
-            tag = "" if peer else args.tag
-            for seed in range(args.peer_seeds if peer else args.seeds):
+    # Seeds outermost: a run cut short leaves every (env, system) cell with about as many seeds.
+    for seed in range(max(args.seeds, args.peer_seeds)):
+        for env in envs:
+            for system in systems:
+                peer = system in PEERS
+                if (peer and env not in peer_envs) or seed >= (args.peer_seeds if peer else args.seeds):
+                    continue
+                tag = "" if peer else args.tag
                 name = f"{env}_{_label(system, tag)}_s{seed}_{args.steps}.json"
                 specs.append({"system": system, "env": env, "seed": seed, "steps": args.steps, "tag": tag,
                               "eval_every": args.eval_every, "overrides": {} if peer else overrides,
@@ -306,6 +316,8 @@ def main() -> None:
         t = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.jobs, max_tasks_per_child=1) as pool:
             for result in pool.map(_job, todo):
+                if result is None:
+                    continue
                 print(f"  {result['env']} {_label(result['system'], result['tag'])} seed {result['seed']}: "
                       f"{np.mean(result['final']):,.0f} in {result['wall']:,.0f} s", flush=True)
         print(f"done in {time.perf_counter() - t:,.0f} s")
