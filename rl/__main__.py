@@ -105,6 +105,8 @@ def _build_parser() -> _Parser:
 
     cf = sub.add_parser("config", help="list the config fields with their defaults and sources")
     cf.add_argument("--algo", choices=ALGORITHM_NAMES, default=None, help="only the fields this algorithm uses")
+    cf.add_argument("--env", default=None, help="the defaults this environment gets (its family's rule, e.g. MuJoCo, "
+                    "and its preset)")
     return parser
 
 
@@ -245,7 +247,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> int:
-    rows = describe(args.algo)
+    rows = describe(args.algo, args.env)
     width = max(len(name) for name, *_ in rows)
     for name, default, help_text, source in rows:
         print(f"{name:<{width}}  {default:<12}  {help_text}" + (f"  [{source}]" if source else ""))

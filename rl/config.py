@@ -352,9 +352,20 @@ def parse_value(name: str, text: str) -> Any:
     return value
 
 
-def describe(algo: str | None = None) -> list[tuple[str, str, str, str]]:
-    """(name, default, help, source) of every field that applies to ``algo`` (all when None)."""
-    defaults = ALGO_DEFAULTS.get(algo or "", {})
+def describe(algo: str | None = None, env_id: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(name, default, help, source) of every field that applies to ``algo`` (all when None).
+
+    With ``env_id`` the defaults are those :func:`make_config` gives that environment
+    (its family's rule and preset applied); a value that departs from the field's
+    own default names where it comes from.
+    """
+    defaults = dict(ALGO_DEFAULTS.get(algo or "", {}))
+    origin: dict[str, str] = {}
+    family = env_family(env_id) if env_id is not None else None
+    for label, table in ((f"the {family} family rule", FAMILY_DEFAULTS[family].get(algo or "", {}) if family else {}),
+                         (f"the {env_id} preset", PRESETS.get(env_id or "", {}))):
+        defaults.update(table)
+        origin.update(dict.fromkeys(table, label))
     out = []
     for f in fields(Config):
         if algo is not None and algo not in f.metadata["algos"]:
@@ -363,6 +374,9 @@ def describe(algo: str | None = None) -> list[tuple[str, str, str, str]]:
         default = defaults.get(f.name, default)
         if f.name == "algo" and algo is not None:
             default = algo
+        source = f.metadata["source"]
+        if f.name in origin:
+            source = f"{origin[f.name]} (rl.config)"
         out.append((f.name, json.dumps(list(default) if isinstance(default, tuple) else default),
-                    f.metadata["help"], f.metadata["source"]))
+                    f.metadata["help"], source))
     return out

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rl.config import ALGO_DEFAULTS, ALGORITHM_NAMES, Config, describe, make_config, parse_value
+from rl.config import ALGO_DEFAULTS, ALGORITHM_NAMES, FAMILY_DEFAULTS, Config, describe, env_family, make_config, parse_value
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,21 @@ def test_describe_lists_each_algorithms_fields_with_defaults_and_sources():
     ppo = {name: default for name, default, _, _ in describe("ppo")}
     assert ppo["lam"] == "0.95" and ppo["policy_lr"] == "0.0003"
     assert all(source for name, _, _, source in describe("ppo") if name in ("clip_range", "policy_epochs", "lam"))
+
+
+def test_the_mujoco_family_rule_applies_by_entry_point_under_user_values():
+    assert env_family("Hopper-v5") == env_family("Walker2d-v5") == "mujoco"  # by entry point, not id
+    assert env_family("CartPole-v1") is None and env_family("Pendulum-v1") is None
+    assert env_family("no-such-env-v0") is None and env_family("some.module:Env-v0") is None  # never imported
+    for algo in ALGORITHM_NAMES:
+        rule = FAMILY_DEFAULTS["mujoco"][algo]
+        cfg = make_config(algo, env_id="Ant-v5")
+        assert all(getattr(cfg, k) == v for k, v in rule.items())
+        plain = make_config(algo, env_id="CartPole-v1")
+        assert all(getattr(plain, k) == getattr(make_config(algo), k) for k in rule)
+    assert make_config("trpo", env_id="Hopper-v5", n_steps=64).n_steps == 64  # the user's value wins
+    rows = {name: (default, source) for name, default, _, source in describe("trpo", "Hopper-v5")}
+    assert rows["n_steps"][0] == "256" and "mujoco family rule" in rows["n_steps"][1]
+    pendulum = {name: (default, source) for name, default, _, source in describe("trpo", "Pendulum-v1")}
+    assert pendulum["max_kl"][0] == "0.02" and "Pendulum-v1 preset" in pendulum["max_kl"][1]
+    assert pendulum["n_steps"][0] == "256" and "preset" in pendulum["n_steps"][1]
