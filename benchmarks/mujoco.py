@@ -189,6 +189,9 @@ def _job(spec: dict) -> dict | None:
         os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except FileExistsError:
         return None
+    if path.exists():  # finished by another invocation after this one listed it
+        claim.unlink()
+        return None
     try:
         runner = run_ours if spec["system"] in OURS else run_peer
         result = runner(spec["system"], spec["env"], spec["steps"], spec["seed"], spec["eval_every"], spec["overrides"])
