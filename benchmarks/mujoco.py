@@ -178,7 +178,7 @@ def run_peer(system: str, env_id: str, steps: int, seed: int, eval_every: int, o
     cpu, wall = clock.totals()
     final = evaluate(act, env_id, seed, FINAL_EPISODES)
     return {"steps": int(model.num_timesteps), "cpu": cpu, "wall": wall, "curve": curve, "final": final,
-            "config": {"n_envs": zoo["n_envs"], **{k: v for k, v in kwargs.items()}, "policy_kwargs": zoo.get("policy_kwargs")}}
+            "config": {"n_envs": zoo["n_envs"], **kwargs, "policy_kwargs": zoo.get("policy_kwargs")}}
 
 
 def _job(spec: dict) -> dict | None:

@@ -180,8 +180,9 @@ class Agent:
         buf = io.BytesIO()
         arrays = {f"algo_{k}": v for k, v in self.algo_state.items()}
         np.savez(buf, theta=self.theta, phi=self.phi, obs_mean=self.obs_rms.mean, obs_var=self.obs_rms.var,
-                 obs_count=np.asarray(self.obs_rms.count), reward_var=self.reward_rms.var,
-                 reward_mean=self.reward_rms.mean, reward_count=np.asarray(self.reward_rms.count), state=np.asarray(json.dumps(state)), **arrays)
+                 obs_count=np.asarray(self.obs_rms.count), reward_mean=self.reward_rms.mean,
+                 reward_var=self.reward_rms.var, reward_count=np.asarray(self.reward_rms.count),
+                 state=np.asarray(json.dumps(state)), **arrays)
         atomic_write_bytes(folder / CONFIG, (json.dumps(self.config.to_dict(), indent=2) + "\n").encode())
         atomic_write_bytes(folder / CHECKPOINT, buf.getvalue())
         return folder

@@ -34,7 +34,7 @@ from .config import Config
 from .policies import ValueFunction
 from .problem import PolicyBatch
 from .runlog import RunFolder
-from .sampler import Batch, NonFiniteData, RunningMeanStd
+from .sampler import Batch, NonFiniteData
 from .updates import DIAGNOSTICS, UPDATES
 from .value import fit_value_function
 from .workers import EnvError, WorkerError, make_sampler
@@ -68,8 +68,8 @@ def advantages_and_returns(batch: Batch, value_function: ValueFunction, phi: np.
     """
     values = value_function.predict_np(phi, batch.obs)
     next_values = value_function.predict_np(phi, batch.next_obs)
-    adv, returns = gae(batch.rewards if rewards is None else rewards, values, next_values, batch.terminated, batch.truncated,
-                       config.gamma, config.lam)
+    adv, returns = gae(batch.rewards if rewards is None else rewards, values, next_values, batch.terminated,
+                       batch.truncated, config.gamma, config.lam)
     return adv.reshape(-1), returns.reshape(-1), values.reshape(-1)
 
 
@@ -99,8 +99,7 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
     sampler = make_sampler(cfg, seed=cfg.seed + 7919 * agent.iteration, normalize_obs=agent.normalizes)
     sampler.obs_rms = agent.obs_rms
     # The scaler works on a copy: the agent's statistics change only when an iteration completes.
-    scale_rewards = (RewardScaler(RunningMeanStd.from_dict(agent.reward_rms.to_dict()), cfg.gamma, cfg.clip_reward)
-                     if cfg.norm_reward else None)
+    scale_rewards = RewardScaler(agent.reward_rms.copy(), cfg.gamma, cfg.clip_reward) if cfg.norm_reward else None
     recent_returns: list[float] = []
     recent_lengths: list[float] = []
     saved_iteration = agent.iteration
@@ -136,7 +135,7 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 agent.theta, agent.algo_state, agent.phi = theta, algo_state, phi
                 agent.obs_rms = sampler.obs_rms
                 if scale_rewards is not None:
-                    agent.reward_rms = RunningMeanStd.from_dict(scale_rewards.rms.to_dict())
+                    agent.reward_rms = scale_rewards.rms.copy()
                 agent.steps += batch.size
                 agent.iteration += 1
                 recent_returns = (recent_returns + batch.episode_returns.tolist())[-10:]

@@ -110,6 +110,10 @@ class RunningMeanStd:
         """The state as arrays (e.g. for ``np.savez``): mean, var, count."""
         return {"mean": self.mean.copy(), "var": self.var.copy(), "count": np.asarray(self.count)}
 
+    def copy(self) -> RunningMeanStd:
+        """An independent copy (later updates of either leave the other alone)."""
+        return RunningMeanStd.from_dict(self.to_dict())
+
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> RunningMeanStd:
         """Rebuild from ``to_dict``'s output."""

@@ -369,7 +369,9 @@ class ParallelSampler:
         self._specs = specs
         self._conns: list[Connection] = []
         self._procs: list[Any] = []
-        self._pending: Any = None  # the batch (W = 1) or True (workers busy) between start and finish
+        # Between start and finish: what finish calls for the blocks' parts (the main process's
+        # part, or gathering the workers' answers).
+        self._pending: Callable[[], list[dict[str, Any]]] | None = None
 
     def _start_workers(self, policy: ActingPolicy) -> None:
         """Fork the W workers with ``policy`` (forked, not pickled: policies hold autograd closures)."""
@@ -449,29 +451,28 @@ class ParallelSampler:
         message = ("collect", np.asarray(theta), norm, entropy)
         if self._local is None:
             self._send(message)
-            self._pending = True
+            self._pending = self._gather
             return
         local = _run_block(self._local, message)
         if local[0] == "error":
             raise_remote(local[1], local[2], "the sampler (main process)")
-        self._pending = [local[1]]
+        self._pending = lambda part=local[1]: [part]
 
     def finish(self) -> Batch:
         """The Batch of the last ``start``."""
         if self._pending is None:
             raise RuntimeError("finish called without start")
         parts, self._pending = self._pending, None
-        return assemble(self._gather() if parts is True else parts, self.obs_rms, self.normalize_obs)
+        return assemble(parts(), self.obs_rms, self.normalize_obs)
 
     def close(self) -> None:
         """Stop the workers (after a started collect, once they have answered) and close the environments."""
-        if self._pending is True:
-            self._pending = None
+        pending, self._pending = self._pending, None
+        if pending is not None and self._local is None:
             try:
-                self._gather()  # a worker blocked sending its block would otherwise be killed after a timeout
+                pending()  # a worker blocked sending its block would otherwise be killed after a timeout
             except (WorkerError, EnvError, NonFiniteData):
                 pass
-        self._pending = None
         self._stop_workers()
         if self._local is not None:
             self._local.close()

@@ -174,6 +174,10 @@ def test_running_mean_std_matches_numpy(chunks, seed):
     for key in ("mean", "var"):
         np.testing.assert_array_equal(getattr(restored, key), getattr(rms, key))
     assert restored.count == rms.count
+    copy = rms.copy()
+    copy.update(np.full((5, 3), 100.0))  # a copy moves on alone
+    np.testing.assert_array_equal(rms.mean, restored.mean)
+    assert copy.count == rms.count + 5 and not np.allclose(copy.mean, rms.mean)
 
 
 def test_normalize_clips():
