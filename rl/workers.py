@@ -4,7 +4,7 @@
 -> Batch``, or ``start`` then ``finish``; ``obs_rms``) and splits the n_envs
 environments into W contiguous blocks [lo, hi).  With W = 1 the main process
 steps them all.  With W ≥ 2 each block runs in its own worker process, with its
-own gymnasium sync vector env, evaluating the policy locally; ``start`` sends
+own environments, evaluating the policy locally; ``start`` sends
 the work and returns at once, so the caller can do something else meanwhile
 (``rl.loop`` fits the value function of the previous batch) before ``finish``
 gathers the batch.  Per iteration each worker receives θ, the frozen normalizer
@@ -43,7 +43,6 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 from .sampler import ActingPolicy, Batch, NonFiniteData, RunningMeanStd
 from .spaces import flat_env
@@ -146,6 +145,48 @@ class _IndexedEnv(gymnasium.Wrapper):
             raise EnvError(f"environment {self.index} raised in step: {exc!r}") from exc
 
 
+class _EnvBlock:
+    """Environments stepped one after another in this process, with same-step autoreset.
+
+    What ``SyncVectorEnv(copy=False, autoreset_mode=SAME_STEP)`` does for this
+    sampler, and the same numbers (observations cast to the space's dtype, then
+    stacked), without its per-step merging of every environment's info dict,
+    which the sampler does not read: a finished environment's last observation
+    is kept and the environment reset (unseeded) in the same step.
+    """
+
+    def __init__(self, envs: list[gymnasium.Env]) -> None:
+        self.envs = envs
+        self.single_observation_space = envs[0].observation_space
+        self.single_action_space = envs[0].action_space
+        self._dtype = self.single_observation_space.dtype
+
+    def reset(self, seed: int | None) -> np.ndarray:
+        """Reset environment j with seed + j (all unseeded when seed is None); the stacked observations."""
+        return np.stack([np.asarray(env.reset(seed=None if seed is None else seed + j)[0], dtype=self._dtype)
+                         for j, env in enumerate(self.envs)])
+
+    def step(self, actions: Any, obs: np.ndarray, rewards: np.ndarray, terminated: np.ndarray,
+             truncated: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Step environment j with actions[j], writing its row of obs, rewards and the flags.
+
+        Returns (j, last observation) for each environment whose episode ended; its row of
+        obs holds the first observation of the next episode.
+        """
+        finals = []
+        for j, env in enumerate(self.envs):
+            o, rewards[j], terminated[j], truncated[j], _ = env.step(actions[j])
+            if terminated[j] or truncated[j]:
+                finals.append((j, np.asarray(o, dtype=self._dtype)))
+                o, _ = env.reset()
+            obs[j] = np.asarray(o, dtype=self._dtype)
+        return finals
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+
 @dataclass(frozen=True)
 class BlockSpec:
     """What a worker needs to build its block: env id, kwargs, [lo, hi) of n_envs, T, seed."""
@@ -170,9 +211,8 @@ class BlockSampler:
 
     def __init__(self, spec: BlockSpec) -> None:
         self.spec = spec
-        fns = [lambda i=i: _IndexedEnv(flat_env(gymnasium.make(spec.env_id, **spec.env_kwargs)), i)
-               for i in range(spec.lo, spec.hi)]
-        self.env = SyncVectorEnv(fns, copy=False, autoreset_mode=AutoresetMode.SAME_STEP)
+        self.env = _EnvBlock([_IndexedEnv(flat_env(gymnasium.make(spec.env_id, **spec.env_kwargs)), i)
+                              for i in range(spec.lo, spec.hi)])
         self.obs_shape = tuple(self.env.single_observation_space.shape)
         self._obs: np.ndarray | None = None
         self._policy: ActingPolicy | None = None
@@ -194,8 +234,7 @@ class BlockSampler:
         spec, policy = self.spec, self._policy
         assert policy is not None, "set_policy before collect"
         if self._obs is None:
-            obs, _ = self.env.reset(seed=None if spec.seed is None else spec.seed + spec.lo)
-            self._obs = np.array(obs, dtype=np.float64)
+            self._obs = self.env.reset(None if spec.seed is None else spec.seed + spec.lo).astype(np.float64)
         T, lo, hi, n = spec.n_steps, spec.lo, spec.hi, spec.n_envs
         width = hi - lo
         normalize = _frozen_normalizer(*norm) if norm is not None else None
@@ -208,21 +247,18 @@ class BlockSampler:
         terminated = np.empty((T, width), dtype=bool)
         truncated = np.empty((T, width), dtype=bool)
         actions, log_probs = [], []
-        finals: list[tuple[int, np.ndarray, np.ndarray]] = []
+        finals: list[tuple[int, int, np.ndarray]] = []
         for t in range(T):
             padded[lo:hi] = normalize(raw[t]) if normalize else raw[t]
             a, logp = policy.act(theta, padded, rng)
             a, logp = a[lo:hi], logp[lo:hi]
             actions.append(a)
             log_probs.append(logp)
-            obs, rewards[t], terminated[t], truncated[t], info = self.env.step(policy.env_action(a))
-            raw[t + 1] = obs
-            if "final_obs" in info:
-                idx = np.flatnonzero(info["_final_obs"])
-                finals.append((t, idx, np.stack(info["final_obs"][idx])))
+            ended = self.env.step(policy.env_action(a), raw[t + 1], rewards[t], terminated[t], truncated[t])
+            finals += [(t, j, final) for j, final in ended]
         next_raw = raw[1:].copy()
-        for t, idx, final in finals:
-            next_raw[t, idx] = final
+        for t, j, final in finals:
+            next_raw[t, j] = final
         self._check_finite("observation", next_raw.reshape(T, width, -1))
         self._check_finite("reward", rewards.reshape(T, width, 1))
         self._obs = raw[T].copy()
