@@ -2,18 +2,18 @@
 
 For each task (CartPole-v1; Hopper-v5 when mujoco is installed) and sampler
 (one process; W = 2 worker blocks; n_workers "auto"; 2 Ray actors when ray is
-installed), TRPO trains for a few iterations of 8 envs × 128 steps from the
-same seed; the table gives environment steps per wall-second over the
+installed), TRPO trains for a few iterations with the task's default batch
+(what ``python -m rl train --env ID`` uses: 8 × 128 on CartPole-v1, 8 × 256 on
+Hopper-v5 by the MuJoCo family rule; ``--n-steps`` forces one) from the same
+seed; the table gives environment steps per wall-second over the
 iterations after the first (which forks the workers / starts the actors),
 the ratio to one process, the share of wall time spent sampling vs updating,
-CPU-seconds of the main process and of its forked workers (whole run), the
-"CPU-path" ratio — one process's CPU-s over the busiest process's — which is
-the speed-up to expect on otherwise idle cores (wall time on a shared machine
-measures the other tenants too), and the final θ's agreement with the one-process run (the batch for a seed
+CPU-seconds of the main process and of its forked workers (whole run; wall
+time on a shared machine measures the other tenants too), and the final θ's agreement with the one-process run (the batch for a seed
 does not depend on W or the backend).  Beside it, in the same run: a raw
 single-env random rollout (steps/s of gymnasium alone).
 
-Usage:  python benchmarks/scale.py [--iterations 6] [--only cartpole|hopper] [--no-ray]
+Usage:  python benchmarks/scale.py [--iterations 6] [--only cartpole|hopper] [--no-ray] [--n-steps T]
 """
 
 from __future__ import annotations
@@ -61,16 +61,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def train_run(env_id: str, iterations: int, **sampler: object) -> dict:
+def task_config(env_id: str, iterations: int, n_steps: int | None, **sampler: object):
+    """TRPO's default config for env_id (n_steps forced when given), for ``iterations`` iterations."""
+    forced = {} if n_steps is None else {"n_steps": n_steps}
+    batch = make_config("trpo", env_id=env_id, **forced).batch_size
+    return make_config("trpo", env_id=env_id, total_steps=iterations * batch, seed=0, **forced, **sampler)
+
+
+def train_run(env_id: str, iterations: int, n_steps: int | None, **sampler: object) -> dict:
     """Steps/s over iterations 2…, shares of sampling and updating, CPU-s of the main process and its workers."""
-    cfg = make_config("trpo", env_id=env_id, n_envs=8, n_steps=128, total_steps=iterations * 1024, seed=0, **sampler)
+    cfg = task_config(env_id, iterations, n_steps, **sampler)
     agent = Agent.create(cfg)
     cpu0, children0 = time.process_time(), _children_cpu()
     rows = train(agent)[1:]  # the first iteration also forks the workers or starts the actors
     sample = sum(r["time_sample"] for r in rows)
     update = sum(r["time_update"] for r in rows)
     # whole run (all iterations): the forked workers are reaped when train closes its sampler
-    return {"steps_per_s": 1024 * len(rows) / (sample + update), "sample": sample / (sample + update),
+    return {"steps_per_s": cfg.batch_size * len(rows) / (sample + update), "sample": sample / (sample + update),
             "update": update / (sample + update), "cpu_main": time.process_time() - cpu0,
             "cpu_workers": _children_cpu() - children0, "theta": agent.theta}
 
@@ -80,6 +87,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=6)
     parser.add_argument("--only", choices=sorted(TASKS), default=None)
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--n-steps", type=int, default=None, help="steps per env per iteration (default: the task's)")
     args = parser.parse_args()
     tune_allocator()
     use_ray = not args.no_ray and importlib.util.find_spec("ray") is not None
@@ -91,9 +99,9 @@ def main() -> None:
     if "hopper" in tasks and importlib.util.find_spec("mujoco") is None:
         print("Hopper-v5 skipped: mujoco not installed (pip install -e '.[mujoco]')")
         tasks.remove("hopper")
-    print(f"TRPO, 8 envs × 128 steps, {args.iterations} iterations (first excluded), seed 0, one BLAS thread")
-    print(f"{'task':<12} {'sampler':<16} {'steps/s':>9} {'× 1 proc':>9} {'sample':>7} {'update':>7} "
-          f"{'main CPU s':>10} {'worker CPU s':>12} {'CPU-path ×':>10} {'same θ':>7}")
+    print(f"TRPO, the task's default batch, {args.iterations} iterations (first excluded), seed 0, one BLAS thread")
+    print(f"{'task':<12} {'batch':>7} {'sampler':<16} {'steps/s':>9} {'× 1 proc':>9} {'sample':>7} {'update':>7} "
+          f"{'main CPU s':>10} {'worker CPU s':>12} {'same θ':>7}")
     with threadpool_limits(limits=1):
         for task in tasks:
             env_id = TASKS[task]
@@ -104,15 +112,15 @@ def main() -> None:
                 variants.append(("Ray, 2 actors", {"n_workers": 2, "sampler_backend": "ray"}))
             base = None
             for name, sampler in variants:
-                r = train_run(env_id, args.iterations, **sampler)
+                r = train_run(env_id, args.iterations, args.n_steps, **sampler)
                 base = base or r
                 ray_row = sampler.get("sampler_backend") == "ray"  # actors are not our children: CPU unknown
                 workers = "–" if ray_row else f"{r['cpu_workers']:.2f}"
-                path = "–" if ray_row else f"{base['cpu_main'] / max(r['cpu_main'], r['cpu_workers']):.2f}×"
-                print(f"{env_id:<12} {name:<16} {r['steps_per_s']:>9,.0f} {r['steps_per_s'] / base['steps_per_s']:>8.2f}× "
-                      f"{r['sample']:>6.0%} {r['update']:>6.0%} {r['cpu_main']:>10.2f} {workers:>12} {path:>10} "
-                      f"{str(bool(np.array_equal(r['theta'], base['theta']))):>7}")
-            print(f"{env_id:<12} {'raw 1-env rollout':<16} {raw_rollout(env_id):>9,.0f}")
+                batch = task_config(env_id, 1, args.n_steps).batch_size
+                print(f"{env_id:<12} {batch:>7,} {name:<16} {r['steps_per_s']:>9,.0f} "
+                      f"{r['steps_per_s'] / base['steps_per_s']:>8.2f}× {r['sample']:>6.0%} {r['update']:>6.0%} "
+                      f"{r['cpu_main']:>10.2f} {workers:>12} {str(bool(np.array_equal(r['theta'], base['theta']))):>7}")
+            print(f"{env_id:<12} {'':>7} {'raw 1-env rollout':<16} {raw_rollout(env_id):>9,.0f}")
 
 
 if __name__ == "__main__":

@@ -226,3 +226,42 @@ def test_bad_worker_settings_are_refused():
         make_config("trpo", n_envs=2, n_workers=3)
     with pytest.raises(ValueError, match="sampler_backend must be"):
         make_config("trpo", sampler_backend="mpi")
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "FrozenLake-v1", "Pendulum-v1"])
+def test_env_block_steps_as_gymnasium_sync_vector_env_with_same_step_autoreset(env_id):
+    # The block replaces SyncVectorEnv(copy=False, SAME_STEP): the same observations (in the
+    # space's dtype), rewards, flags and final observations, step for step, through autoresets.
+    from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+    from rl.spaces import flat_env
+    from rl.workers import _EnvBlock
+
+    n, T = 3, 210  # Pendulum truncates at 200 steps
+    block = _EnvBlock([flat_env(gymnasium.make(env_id)) for _ in range(n)])
+    reference = SyncVectorEnv([lambda: flat_env(gymnasium.make(env_id)) for _ in range(n)],
+                              autoreset_mode=AutoresetMode.SAME_STEP)
+    space = block.single_action_space
+    space.seed(5)
+    obs_ref, _ = reference.reset(seed=11)
+    obs = block.reset(11)
+    np.testing.assert_array_equal(obs, obs_ref)
+    assert obs.dtype == obs_ref.dtype
+    ends = 0
+    for _ in range(T):
+        actions = np.stack([space.sample() for _ in range(n)])
+        rewards, term, trunc = np.empty(n), np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+        finals = block.step(actions, obs, rewards, term, trunc)
+        obs_ref, r_ref, term_ref, trunc_ref, info = reference.step(actions)
+        np.testing.assert_array_equal(obs, obs_ref)
+        np.testing.assert_array_equal(rewards, r_ref)
+        np.testing.assert_array_equal(term, term_ref)
+        np.testing.assert_array_equal(trunc, trunc_ref)
+        expected = np.flatnonzero(info["_final_obs"]) if "final_obs" in info else np.array([], dtype=int)
+        assert [j for j, _ in finals] == expected.tolist()
+        for j, final in finals:
+            np.testing.assert_array_equal(final, info["final_obs"][j])
+        ends += len(finals)
+    assert ends > 0  # the comparison went through autoresets
+    block.close()
+    reference.close()
