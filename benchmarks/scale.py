@@ -9,8 +9,9 @@ seed; the table gives environment steps per wall-second over the
 iterations after the first (which forks the workers / starts the actors),
 the ratio to one process, the share of wall time spent sampling vs updating,
 CPU-seconds of the main process and of its forked workers (whole run; wall
-time on a shared machine measures the other tenants too), and the final θ's agreement with the one-process run (the batch for a seed
-does not depend on W or the backend).  Beside it, in the same run: a raw
+time on a shared machine measures the other tenants too), and the final θ's
+agreement with the one-process run (the batch for a seed does not depend on W
+or the backend).  Beside it, in the same run: a raw
 single-env random rollout (steps/s of gymnasium alone).
 
 Usage:  python benchmarks/scale.py [--iterations 6] [--only cartpole|hopper] [--no-ray] [--n-steps T]
@@ -19,6 +20,7 @@ Usage:  python benchmarks/scale.py [--iterations 6] [--only cartpole|hopper] [--
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import os
 import resource
@@ -61,16 +63,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def task_config(env_id: str, iterations: int, n_steps: int | None, **sampler: object):
-    """TRPO's default config for env_id (n_steps forced when given), for ``iterations`` iterations."""
-    forced = {} if n_steps is None else {"n_steps": n_steps}
-    batch = make_config("trpo", env_id=env_id, **forced).batch_size
-    return make_config("trpo", env_id=env_id, total_steps=iterations * batch, seed=0, **forced, **sampler)
-
-
 def train_run(env_id: str, iterations: int, n_steps: int | None, **sampler: object) -> dict:
-    """Steps/s over iterations 2…, shares of sampling and updating, CPU-s of the main process and its workers."""
-    cfg = task_config(env_id, iterations, n_steps, **sampler)
+    """Steps/s over iterations 2…, shares of sampling and updating, CPU-s of the main process and its workers.
+
+    TRPO's default config for env_id (n_steps forced when given), for ``iterations`` batches.
+    """
+    cfg = make_config("trpo", env_id=env_id, seed=0, **({} if n_steps is None else {"n_steps": n_steps}), **sampler)
+    cfg = dataclasses.replace(cfg, total_steps=iterations * cfg.batch_size)
     agent = Agent.create(cfg)
     cpu0, children0 = time.process_time(), _children_cpu()
     rows = train(agent)[1:]  # the first iteration also forks the workers or starts the actors
@@ -79,7 +78,7 @@ def train_run(env_id: str, iterations: int, n_steps: int | None, **sampler: obje
     # whole run (all iterations): the forked workers are reaped when train closes its sampler
     return {"steps_per_s": cfg.batch_size * len(rows) / (sample + update), "sample": sample / (sample + update),
             "update": update / (sample + update), "cpu_main": time.process_time() - cpu0,
-            "cpu_workers": _children_cpu() - children0, "theta": agent.theta}
+            "cpu_workers": _children_cpu() - children0, "theta": agent.theta, "batch": cfg.batch_size}
 
 
 def main() -> None:
@@ -116,8 +115,7 @@ def main() -> None:
                 base = base or r
                 ray_row = sampler.get("sampler_backend") == "ray"  # actors are not our children: CPU unknown
                 workers = "–" if ray_row else f"{r['cpu_workers']:.2f}"
-                batch = task_config(env_id, 1, args.n_steps).batch_size
-                print(f"{env_id:<12} {batch:>7,} {name:<16} {r['steps_per_s']:>9,.0f} "
+                print(f"{env_id:<12} {r['batch']:>7,} {name:<16} {r['steps_per_s']:>9,.0f} "
                       f"{r['steps_per_s'] / base['steps_per_s']:>8.2f}× {r['sample']:>6.0%} {r['update']:>6.0%} "
                       f"{r['cpu_main']:>10.2f} {workers:>12} {str(bool(np.array_equal(r['theta'], base['theta']))):>7}")
             print(f"{env_id:<12} {'':>7} {'raw 1-env rollout':<16} {raw_rollout(env_id):>9,.0f}")
