@@ -185,8 +185,9 @@ class MLP:
 
         Returns (out, jvp, vjp): out (N, sizes[-1]) the network output;
         jvp(v) = J v for v (n_params,), shape (N, sizes[-1]); vjp(u) = Jᵀ u
-        for u (N, sizes[-1]), shape (n_params,).  J is the Jacobian of the
-        output with respect to θ.
+        for u (N, sizes[-1]), shape (n_params,), written into ``out_grad``
+        (a contiguous (n_params,) float64 array, e.g. a slice of a longer
+        vector) when given.  J is the Jacobian of the output with respect to θ.
 
         One forward pass keeps every layer's input and the activation's slope;
         afterwards each jvp / vjp costs two matrix products per layer and no
@@ -228,9 +229,9 @@ class MLP:
                     dh = dz
             return dz
 
-        def vjp(u: np.ndarray) -> np.ndarray:
+        def vjp(u: np.ndarray, out_grad: np.ndarray | None = None) -> np.ndarray:
             g = np.asarray(u, dtype=np.float64).reshape(out.shape)
-            grad = np.empty(self.n_params)
+            grad = np.empty(self.n_params) if out_grad is None else out_grad
             grad_layers = self.unflatten(grad)
             for i in range(last, -1, -1):
                 (w, _), (dw, db) = layers[i], grad_layers[i]

@@ -175,7 +175,10 @@ class Policy:
             return (jvp_mean(v[:n_mlp]), v[n_mlp:])
 
         def vjp(u) -> np.ndarray:
-            return np.concatenate([vjp_mean(u[0]), np.reshape(u[1], -1)])
+            grad = np.empty(self.n_params)
+            vjp_mean(u[0], out_grad=grad[:n_mlp])
+            grad[n_mlp:] = np.reshape(u[1], -1)
+            return grad
 
         return params, jvp, vjp
 

@@ -63,6 +63,8 @@ class MeanObjective:
             raise ValueError(f"n_data must be an integer ≥ 1; got {n_data!r}")
         self._fun = fun
         self._vg = value_and_grad
+        # autograd's warning for a term that does not depend on x is silenced only on its path
+        self._traced = value_and_grad is None
         self.n_data = int(n_data)
         self._all = np.arange(self.n_data)
         self.nfev = 0
@@ -86,8 +88,11 @@ class MeanObjective:
             from autograd import value_and_grad
 
             self._vg = value_and_grad(self._fun)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Output seems independent of input")
+        if self._traced:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Output seems independent of input")
+                f, g = self._vg(x, idx)
+        else:
             f, g = self._vg(x, idx)
         g = np.asarray(g, dtype=np.float64)
         return float(f), (np.full(x.shape, float(g)) if g.ndim == 0 else g)

@@ -161,6 +161,12 @@ def test_hand_written_linearization_matches_autograd(sizes, activation):
     for u, jtu in ((u1, jtu1), (u2, jtu2)):
         np.testing.assert_allclose(jtu, jac.T @ u.ravel(), rtol=1e-12, atol=1e-13)
     np.testing.assert_array_equal(u1, u1_before)  # the cotangent is not overwritten
+    # written into a slice of a longer vector on request, the rest untouched
+    longer = np.full(theta.size + 3, 7.0)
+    returned = vjp(u1, out_grad=longer[:theta.size])
+    np.testing.assert_array_equal(longer[:theta.size], jtu1)
+    np.testing.assert_array_equal(longer[theta.size:], 7.0)
+    assert np.shares_memory(returned, longer)
 
 
 def test_invalid_arguments():
