@@ -64,8 +64,10 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="mgh, scalable, all, hs (Hock–Schittkowski, constrained solvers), or comma-separated "
                           "problem names (default: mgh)")
     cmp.add_argument("--solvers", default="default",
-                     help="comma-separated solver names, 'default' or 'all'; known: "
-                          + ", ".join([*compare.TRUSTOPT_SOLVERS, *compare.SCIPY_SOLVERS]))
+                     help="comma-separated solver names, 'default', 'lsq' (the least-squares solvers, on "
+                          "problems with residuals) or 'all'; known: "
+                          + ", ".join([*compare.TRUSTOPT_SOLVERS, *compare.SCIPY_SOLVERS,
+                                       *compare.LEAST_SQUARES_SOLVERS]))
     cmp.add_argument("--out", type=Path, default=Path("compare-out"),
                      help="output folder for the CSV and plots (default: compare-out)")
     cmp.add_argument("--gtol", type=_positive_float, default=1e-5,
