@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 __all__ = [
@@ -69,6 +69,13 @@ class Config:
                                     "off as Spinning Up; modular_rl uses 0.1", ("trpo",))
     fisher_fraction: float = _f(1.0, "share of the batch's states used for Fisher-vector products",
                                 "the TRPO paper's subsampling (§6); 1 = all", _TRUST)
+    # -- every policy update --------------------------------------------------------
+    step_anneal: float = _f(1.0, "the policy step size at the end of training as a fraction of its start: δ "
+                            "(TRPO, NPG) or the Adam step size (PPO, PPO-penalty, VPG) falls linearly to this "
+                            "fraction of its value over total_steps; 1 keeps it constant",
+                            "1: constant, as Schulman et al. 2015 and Spinning Up (OpenAI baselines' PPO on "
+                            "MuJoCo and rl-baselines3-zoo's 'lin_' schedules anneal to 0); measured: TRPO on "
+                            "Hopper-v5, 1M steps, seeds 0–4, annealing to 0 ends at median 3,073 against 3,267")
     # -- first-order policy updates (PPO, PPO-penalty, VPG) ------------------------
     policy_lr: float = _f(3e-4, "Adam step size of the policy",
                           "3e-4: Schulman et al. 2017 Table 3, SB3 and CleanRL PPO; Spinning Up VPG's pi_lr",
@@ -146,6 +153,7 @@ class Config:
             (self.accept_ratio is None or 0.0 <= self.accept_ratio < 1.0, "accept_ratio", "in [0, 1) or null"),
             (0.0 < self.fisher_fraction <= 1.0, "fisher_fraction", "in (0, 1]"),
             (positive(self.policy_lr), "policy_lr", "positive and finite"),
+            (0.0 <= self.step_anneal <= 1.0, "step_anneal", "in [0, 1]"),
             (self.policy_epochs >= 1, "policy_epochs", "≥ 1"),
             (self.policy_batch_size >= 0, "policy_batch_size", "≥ 0 (0 = whole batch)"),
             (self.max_grad_norm is None or positive(self.max_grad_norm), "max_grad_norm", "positive or null"),
@@ -180,6 +188,17 @@ class Config:
     def batch_size(self) -> int:
         """Transitions per iteration, n_envs × n_steps."""
         return self.n_envs * self.n_steps
+
+    def at_step(self, steps: int) -> Config:
+        """The config a policy update after ``steps`` environment steps uses: δ and the
+        policy's Adam step size scaled by 1 − (1 − step_anneal)·steps/total_steps
+        (this config itself when step_anneal is 1). steps must lie in [0, total_steps)."""
+        if self.step_anneal == 1.0:
+            return self
+        if not 0 <= steps < self.total_steps:
+            raise ValueError(f"steps must lie in [0, total_steps={self.total_steps}); got {steps!r}")
+        factor = 1.0 - (1.0 - self.step_anneal) * steps / self.total_steps
+        return replace(self, max_kl=self.max_kl * factor, policy_lr=self.policy_lr * factor)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, JSON-ready (tuples as lists)."""

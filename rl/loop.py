@@ -121,7 +121,8 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 actions = batch.actions.reshape(batch.size, *batch.actions.shape[2:])
                 policy_batch = PolicyBatch(agent.policy, agent.theta, obs, actions,
                                            standardize(adv) if cfg.normalize_advantages else adv)
-                theta, algo_state, diag = update.update(policy_batch, agent.theta, agent.algo_state, cfg, agent.rng)
+                theta, algo_state, diag = update.update(policy_batch, agent.theta, agent.algo_state,
+                                                        cfg.at_step(agent.steps), agent.rng)
                 t2 = time.perf_counter()
                 # The next batch needs only θ: start it now, so that sampling workers step their
                 # environments while this process fits V (the same order of rng draws for every W).

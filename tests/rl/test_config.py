@@ -12,11 +12,27 @@ from rl.config import ALGO_DEFAULTS, ALGORITHM_NAMES, FAMILY_DEFAULTS, Config, d
      ({"normalize_obs": "no"}, "normalize_obs"), ({"hidden": [True]}, "hidden"),
      ({"cg_damping": float("inf")}, "cg_damping"), ({"log_std_init": float("nan")}, "log_std_init"),
      ({"vf_l2": float("inf")}, "vf_l2"), ({"accept_ratio": -5}, "accept_ratio"), ({"seed": -1}, "seed"),
-     ({"env_kwargs": 5}, "env_kwargs"), ({"clip_range": 0.0}, "clip_range")],
+     ({"env_kwargs": 5}, "env_kwargs"), ({"clip_range": 0.0}, "clip_range"), ({"step_anneal": 1.5}, "step_anneal"),
+     ({"step_anneal": -0.1}, "step_anneal")],
 )
 def test_config_validates_naming_the_field(kwargs, name):
     with pytest.raises(ValueError, match=name):
         Config(**kwargs)
+
+
+def test_step_anneal_scales_delta_and_the_policy_step_linearly_over_training():
+    cfg = make_config("trpo", total_steps=1000, step_anneal=0.2, max_kl=0.02, policy_lr=1e-3)
+    for steps in (0, 250, 999):
+        at = cfg.at_step(steps)
+        factor = 1 - 0.8 * steps / 1000
+        assert at.max_kl == pytest.approx(0.02 * factor, rel=1e-15)
+        assert at.policy_lr == pytest.approx(1e-3 * factor, rel=1e-15)
+        assert at.total_steps == cfg.total_steps and at.seed == cfg.seed and at.step_anneal == 0.2
+    assert cfg.max_kl == 0.02  # the run's own config is unchanged
+    constant = make_config("trpo", total_steps=1000)
+    assert constant.at_step(999) is constant  # the default: no schedule, the same object
+    with pytest.raises(ValueError, match="steps"):
+        cfg.at_step(1000)
 
 
 def test_from_dict_rejects_unknown_and_missing_keys():

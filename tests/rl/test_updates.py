@@ -60,6 +60,24 @@ def test_policy_steps_respect_the_trust_region(algo):
         assert np.median(kls) == pytest.approx(agent.config.max_kl, rel=0.5)
 
 
+def test_step_anneal_reaches_every_update():
+    # TRPO: each accepted step's KL is within the annealed bound δ·(1 − 0.9·steps/total)
+    agent = Agent.create(make_config("trpo", total_steps=8192, seed=1, step_anneal=0.1))
+    rows = train(agent)
+    bounds = np.array([agent.config.at_step(r["steps"] - 1024).max_kl for r in rows])
+    kls = np.array([r["kl"] for r in rows])
+    assert bounds[-1] < 0.25 * bounds[0]
+    assert np.all(kls <= bounds * (1 + 1e-9))
+    assert kls[-1] > 0.5 * bounds[-1]  # the step fills the smaller region: the bound is what shrank it
+    # PPO: the same seed with a smaller Adam step size late gives a different run, the same first update
+    def run(anneal):
+        ppo = Agent.create(make_config("ppo", total_steps=3072, seed=0, step_anneal=anneal))
+        return ppo, train(ppo)
+    (a, rows_a), (b, rows_b) = run(1.0), run(0.0)
+    assert rows_a[0]["approx_kl"] == rows_b[0]["approx_kl"]
+    assert rows_b[-1]["approx_kl"] < rows_a[-1]["approx_kl"]
+
+
 def _cartpole_batch(seed=0, n=512):
     agent = Agent.create(make_config("ppo", seed=seed))
     rng = np.random.default_rng(seed)
