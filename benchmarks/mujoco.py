@@ -222,7 +222,8 @@ def table(results: list[dict]) -> None:
                   f"{statistics.median(r['steps'] / r['cpu'] for r in rs):>11,.0f}")
 
 
-def plot(results: list[dict], out: Path) -> list[Path]:
+def plot(results: list[dict], out: Path, suffix: str = "") -> list[Path]:
+    """One PNG per environment, out/ENV{suffix}.png: every system's evaluation curve, mean and range over seeds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -246,7 +247,7 @@ def plot(results: list[dict], out: Path) -> list[Path]:
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
         fig.tight_layout()
-        path = out / f"{env}.png"
+        path = out / f"{env}{suffix}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         paths.append(path)
@@ -329,7 +330,10 @@ def main() -> None:
         print("no results stored yet")
         return
     table(results)
-    for path in plot(results, out):
+    # One PNG per environment for the default protocol; a --tag or another --steps gets its own
+    # name, so a variant's or a short run's plot never replaces the main one.
+    suffix = (f"_{args.tag}" if args.tag else "") + ("" if args.steps == 1_000_000 else f"_{args.steps}")
+    for path in plot(results, out, suffix):
         print(f"wrote {path}")
 
 
