@@ -251,7 +251,12 @@ class MLP:
 
         def vjp(u: np.ndarray, out_grad: np.ndarray | None = None) -> np.ndarray:
             g = np.asarray(u, dtype=np.float64).reshape(out.shape)
-            grad = np.empty(self.n_params) if out_grad is None else out_grad
+            if out_grad is None:
+                grad = np.empty(self.n_params)
+            elif out_grad.shape == (self.n_params,) and out_grad.dtype == np.float64 and out_grad.flags.c_contiguous:
+                grad = out_grad
+            else:  # a strided or mistyped buffer would be reshaped into a copy and the result lost
+                raise ValueError(f"out_grad must be a contiguous float64 array of shape ({self.n_params},)")
             grad_layers = self.unflatten(grad)
             for i in range(last, -1, -1):
                 (w, _), (dw, db) = layers[i], grad_layers[i]

@@ -170,6 +170,8 @@ def test_hand_written_linearization_matches_autograd(sizes, activation):
     np.testing.assert_array_equal(longer[:theta.size], jtu1)
     np.testing.assert_array_equal(longer[theta.size:], 7.0)
     assert np.shares_memory(returned, longer)
+    with pytest.raises(ValueError, match="out_grad"):
+        vjp(u1, out_grad=np.zeros(2 * theta.size)[::2])  # strided: the result would land in a copy
 
 
 def test_invalid_arguments():
