@@ -111,6 +111,31 @@ def test_nonfinite_returns_last_finite_point():
     assert res.status is Status.NONFINITE and np.all(np.isfinite(res.x)) and res.x[0] <= 1.0
 
 
+def test_minibatch_gradient_whose_squared_norm_overflows_is_still_finite():
+    # g·g overflows for entries near 1e200, yet every entry is finite: the run must go on
+    # (and with clipping the step is scaled by c/‖g‖ = 0), not stop as if it met a NaN.
+    big = np.full(3, 1e200)
+    mean = MeanObjective(lambda w, idx: 0.0, 8, value_and_grad=lambda w, idx: (0.0, big))
+    for clip in (None, 0.5):
+        with np.errstate(over="ignore"):  # Adam's g² overflows too (v = inf, so the step is 0)
+            res = Adam(learning_rate=0.1, batch_size=4, maxiter=2, max_grad_norm=clip).minimize(mean, np.zeros(3))
+        assert res.status is Status.MAXITER and res.report.updates == 4 and np.all(np.isfinite(res.x))
+    with_nan = MeanObjective(lambda w, idx: 0.0, 8, value_and_grad=lambda w, idx: (0.0, np.array([1.0, np.nan, 1.0])))
+    res = Adam(learning_rate=0.1, batch_size=4, maxiter=2).minimize(with_nan, np.zeros(3))
+    assert res.status is Status.NONFINITE and res.report.updates == 0 and np.array_equal(res.x, np.zeros(3))
+
+
+def test_clipped_minibatch_step_is_the_clipped_gradient_step():
+    # with max_grad_norm c, one Adam step from zero moments moves by −lr·sign(ĝ) for ĝ = g·c/‖g‖:
+    # compare the clipped run with an unclipped run on the pre-scaled gradient, to the bit.
+    g = np.array([3.0, -4.0, 12.0])  # ‖g‖ = 13
+    clipped = MeanObjective(lambda w, idx: 0.0, 4, value_and_grad=lambda w, idx: (0.0, g))
+    scaled = MeanObjective(lambda w, idx: 0.0, 4, value_and_grad=lambda w, idx: (0.0, g * (0.5 / 13.0)))
+    a = Adam(learning_rate=0.1, batch_size=4, maxiter=3, max_grad_norm=0.5).minimize(clipped, np.zeros(3))
+    b = Adam(learning_rate=0.1, batch_size=4, maxiter=3).minimize(scaled, np.zeros(3))
+    np.testing.assert_array_equal(a.x, b.x)
+
+
 def test_callback_stops_the_run():
     mean, _, _ = least_squares()
     calls = []
