@@ -76,10 +76,14 @@ def test_penalty_method_reaches_the_band_when_beta_must_exceed_1e4(cases, beta):
         # D ∝ 1/β² exactly here, so the estimate from the first solve lands on the band's centre δ/1.5.
         # (From β = 10⁹ the first inner solution, ~10⁻⁹ from x₀, is only as accurate as L-BFGS's
         # absolute gtol, so there the estimate takes a few more solves.)
+        # The claim is about β; D(x) is only as exact as the inner solve at β ≈ 2·10⁵ (x ~ 10⁻⁴, held
+        # by L-BFGS's absolute gtol): 0.2% off on one machine (BLAS rounding), hence 1% on D.
         assert res.report.outer_iterations == 2 and res.report.beta == pytest.approx(needed, rel=1e-3)
-        assert D.value(res.x) == pytest.approx(delta / 1.5, rel=1e-3)
-        # The inner solution is the penalized minimizer −A⁻¹g/β.
-        np.testing.assert_allclose(res.x, -np.linalg.solve(A, g) / res.report.beta, rtol=1e-3)
+        assert D.value(res.x) == pytest.approx(delta / 1.5, rel=1e-2)
+        # The inner solution is the penalized minimizer −A⁻¹g/β, to the inner solve's accuracy
+        # (in norm: its small components carry the absolute gtol's error; 0.13% measured).
+        exact = -np.linalg.solve(A, g) / res.report.beta
+        assert np.linalg.norm(res.x - exact) <= 1e-2 * np.linalg.norm(exact)
 
 
 def toy_ppo(n_data=64, n=3, seed=0):
