@@ -177,12 +177,24 @@ class DiagGaussian:
 
         z = (a − μ)/σ; a per-state log-std (N, d) gets its rows unsummed.
         """
+        return self.log_prob_and_vjp(params, actions)[1](g)
+
+    def log_prob_and_vjp(self, params, actions: np.ndarray):
+        """(log_prob(params, actions), g ↦ log_prob_vjp(params, actions, g)) in plain numpy,
+        sharing z and 1/σ: the minibatch gradient's path, which needs both.
+        The log-probabilities are ``log_prob``'s to the bit (the same operations)."""
         mean, log_std = params[0], np.asarray(params[1])
         inv_std = np.exp(-log_std)
         z = (actions - mean) * inv_std
-        d_mean = g[:, None] * z * inv_std
-        d_log_std = g[:, None] * (z * z - 1.0)
-        return d_mean, (d_log_std.sum(axis=0) if log_std.ndim == 1 else d_log_std)
+        zz = z * z
+        logp = -0.5 * zz.sum(axis=1) - (log_std.sum(axis=-1) + 0.5 * self.d * _LOG_2PI)
+
+        def vjp(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            d_mean = g[:, None] * z * inv_std
+            d_log_std = g[:, None] * (zz - 1.0)
+            return d_mean, (d_log_std.sum(axis=0) if log_std.ndim == 1 else d_log_std)
+
+        return logp, vjp
 
     def entropy(self, params):
         """Σ_j (log σ_j + ½ log(2πe)) per state. Returns (N,)."""

@@ -218,16 +218,8 @@ class MLP:
         """
         self._check_theta(theta)
         layers = self.unflatten(np.array(theta, dtype=np.float64))
-        inputs, slopes = [np.asarray(obs, dtype=np.float64)], []
-        for w, b in layers[:-1]:
-            h = inputs[-1] @ w
-            h += b
-            self._act_np(h)
-            inputs.append(h)
-            slopes.append(self._slope(h))
-        w, b = layers[-1]
-        out = inputs[-1] @ w
-        out += b
+        out, inputs = self._forward_keep(layers, obs)
+        slopes = [self._slope(h) for h in inputs[1:]]
         # two (N, width) scratch buffers per hidden layer, shared by jvp and vjp;
         # scratch[j] has the shape of inputs[j + 1], the output of layer j
         scratch = [(np.empty_like(h), np.empty_like(h)) for h in inputs[1:]]
@@ -251,12 +243,7 @@ class MLP:
 
         def vjp(u: np.ndarray, out_grad: np.ndarray | None = None) -> np.ndarray:
             g = np.asarray(u, dtype=np.float64).reshape(out.shape)
-            if out_grad is None:
-                grad = np.empty(self.n_params)
-            elif out_grad.shape == (self.n_params,) and out_grad.dtype == np.float64 and out_grad.flags.c_contiguous:
-                grad = out_grad
-            else:  # a strided or mistyped buffer would be reshaped into a copy and the result lost
-                raise ValueError(f"out_grad must be a contiguous float64 array of shape ({self.n_params},)")
+            grad = self._grad_buffer(out_grad)
             grad_layers = self.unflatten(grad)
             for i in range(last, -1, -1):
                 (w, _), (dw, db) = layers[i], grad_layers[i]
@@ -268,6 +255,56 @@ class MLP:
             return grad
 
         return out, jvp, vjp
+
+    def forward_backward(
+        self, theta: np.ndarray, obs: np.ndarray
+    ) -> tuple[np.ndarray, Callable[..., np.ndarray]]:
+        """(out, vjp) as :meth:`linearize` gives them, for a gradient rather than many products.
+
+        What one minibatch gradient needs, and no more: θ is not copied (it
+        must not change before ``vjp`` is called), no buffers for jvp are
+        made, and the activations' slopes are computed inside ``vjp``.  The
+        numbers are :meth:`linearize`'s ``vjp``'s to the bit (tested).
+        """
+        self._check_theta(theta)
+        layers = self.unflatten(theta)
+        out, inputs = self._forward_keep(layers, obs)
+
+        def vjp(u: np.ndarray, out_grad: np.ndarray | None = None) -> np.ndarray:
+            g = np.asarray(u, dtype=np.float64).reshape(out.shape)
+            grad = self._grad_buffer(out_grad)
+            for i, ((w, _), (dw, db)) in reversed(list(enumerate(zip(layers, self.unflatten(grad))))):
+                np.matmul(inputs[i].T, g, out=dw)
+                g.sum(axis=0, out=db)
+                if i:
+                    g = g @ w.T
+                    g *= self._slope(inputs[i])
+            return grad
+
+        return out, vjp
+
+    def _forward_keep(self, layers: list[tuple[np.ndarray, np.ndarray]],
+                      obs: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(output, [obs, every hidden layer's activation]): one forward pass keeping each layer's input."""
+        inputs = [np.asarray(obs, dtype=np.float64)]
+        for w, b in layers[:-1]:
+            h = inputs[-1] @ w
+            h += b
+            self._act_np(h)
+            inputs.append(h)
+        w, b = layers[-1]
+        out = inputs[-1] @ w
+        out += b
+        return out, inputs
+
+    def _grad_buffer(self, out_grad: np.ndarray | None) -> np.ndarray:
+        """Where a vjp writes Jᵀu: a new (n_params,) array, or ``out_grad`` after checking it."""
+        if out_grad is None:
+            return np.empty(self.n_params)
+        if out_grad.shape == (self.n_params,) and out_grad.dtype == np.float64 and out_grad.flags.c_contiguous:
+            return out_grad
+        # a strided or mistyped buffer would be reshaped into a copy and the result lost
+        raise ValueError(f"out_grad must be a contiguous float64 array of shape ({self.n_params},)")
 
 
 def linearize(fun: Callable, x: np.ndarray):

@@ -182,6 +182,28 @@ class Policy:
 
         return params, jvp, vjp
 
+    def forward_backward(self, theta: np.ndarray, obs: np.ndarray):
+        """(params, vjp) as :meth:`linearize` gives them, by ``MLP.forward_backward``: for one
+        gradient (a minibatch step), θ must not change before ``vjp`` is called.
+
+        The parameters are plain arrays (a Gaussian's log-std a view of θ), not
+        for autograd tracing.
+        """
+        self._check_theta(theta)
+        obs = obs.reshape(-1, self.obs_dim)
+        if not self.gaussian:
+            return self.mlp.forward_backward(theta, obs)
+        n_mlp = self.mlp.n_params
+        mean, vjp_mean = self.mlp.forward_backward(theta[:n_mlp], obs)
+
+        def vjp(u) -> np.ndarray:
+            grad = np.empty(self.n_params)
+            vjp_mean(u[0], out_grad=grad[:n_mlp])
+            grad[n_mlp:] = np.reshape(u[1], -1)
+            return grad
+
+        return (mean, theta[n_mlp:]), vjp
+
 
 class ValueFunction:
     """V_φ(s): an MLP from observations (N, obs_dim) to values (N,).

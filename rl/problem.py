@@ -102,14 +102,15 @@ class PolicyBatch:
 
     def _value_and_grad(self, surrogate: Surrogate, entropy_coef: float, kl_weight: float,
                         theta: np.ndarray, idx: np.ndarray | slice = slice(None)) -> tuple[float, np.ndarray]:
-        params, _, vjp = self.policy.linearize(theta, self.obs[idx])
         if not entropy_coef and hasattr(surrogate, "value_and_grad"):
             # The hot path of PPO, PPO-penalty and VPG minibatches: the surrogate's, log π's and
-            # the KL's derivatives in closed form, no autograd tracing.
-            actions = self.actions[idx]
-            value, dlogp = surrogate.value_and_grad(
-                np.asarray(self.dist.log_prob(params, actions)), self.logp_old[idx], self.advantages[idx])
-            cotangent = _negate(self.dist.log_prob_vjp(params, actions, dlogp))
+            # the KL's derivatives in closed form, no autograd tracing, one forward and one
+            # backward pass through the network.
+            params, vjp = self.policy.forward_backward(theta, self.obs[idx])
+            logp, logp_vjp = _log_prob_and_vjp(self.dist, params, self.actions[idx])
+            value, dlogp = surrogate.value_and_grad(logp, self.logp_old[idx], self.advantages[idx])
+            # the loss is −value: negating dlogp negates the cotangent exactly, and costs one (N,) array
+            cotangent = logp_vjp(-dlogp)
             loss = -value
             if kl_weight:
                 params_old = _take(self.params_old, idx)
@@ -118,6 +119,7 @@ class PolicyBatch:
                 weights = np.full(kl.shape[0], kl_weight / kl.shape[0])
                 cotangent = _add(cotangent, self.dist.kl_vjp(params_old, params, weights))
             return loss, vjp(cotangent)
+        params, _, vjp = self.policy.linearize(theta, self.obs[idx])
         value, dparams = ag_value_and_grad(self._loss_of_params(surrogate, entropy_coef, kl_weight, idx))(params)
         return float(value), vjp(dparams)
 
@@ -255,10 +257,12 @@ def _fisher_operator(dist: Any, params: Any, jvp: Callable[[np.ndarray], Any],
                        n_out=sum(sizes), scale=1.0 / shapes[0][0])
 
 
-def _negate(cotangent: Any) -> Any:
-    if isinstance(cotangent, tuple):
-        return tuple(-c for c in cotangent)
-    return -cotangent
+def _log_prob_and_vjp(dist: Any, params: Any, actions: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
+    """(log π(a|s), g ↦ Σ_i g_i ∇ log π(a_i|s_i)): the distribution's fused form when it has one."""
+    fused = getattr(dist, "log_prob_and_vjp", None)
+    if fused is not None:
+        return fused(params, actions)
+    return np.asarray(dist.log_prob(params, actions)), lambda g: dist.log_prob_vjp(params, actions, g)
 
 
 def _add(a: Any, b: Any) -> Any:

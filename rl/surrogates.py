@@ -49,7 +49,7 @@ class _Ratio(_Surrogate):
 
     def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
         r_adv = np.exp(logp - logp_old) * adv
-        return float(np.mean(r_adv)), r_adv / adv.size
+        return float(np.add.reduce(r_adv) / adv.size), r_adv / adv.size
 
 
 class _ClippedRatio(_Surrogate):
@@ -61,12 +61,14 @@ class _ClippedRatio(_Surrogate):
         return anp.mean(anp.minimum(r * adv, anp.clip(r, self.lo, self.hi) * adv))
 
     def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
+        # ufuncs only: np.clip and np.mean are Python wrappers costing more than the
+        # arithmetic on a minibatch (max-then-min is clip, add.reduce / n is mean, to the bit)
         r = np.exp(logp - logp_old)
-        unclipped, clipped = r * adv, np.clip(r, self.lo, self.hi) * adv
+        unclipped, clipped = r * adv, np.minimum(np.maximum(r, self.lo), self.hi) * adv
         # The min takes the unclipped term (gradient r·A) unless the clipped one is smaller,
         # which happens only where r is outside [1−ε, 1+ε] (then the clipped term is constant).
         grad = np.where(unclipped <= clipped, unclipped, 0.0) / adv.size
-        return float(np.mean(np.minimum(unclipped, clipped))), grad
+        return float(np.add.reduce(np.minimum(unclipped, clipped)) / adv.size), grad
 
 
 class _LogProb(_Surrogate):
@@ -74,7 +76,7 @@ class _LogProb(_Surrogate):
         return anp.mean(logp * adv)
 
     def value_and_grad(self, logp: np.ndarray, logp_old: np.ndarray, adv: np.ndarray) -> tuple[float, np.ndarray]:
-        return float(np.mean(logp * adv)), adv / adv.size
+        return float(np.add.reduce(logp * adv) / adv.size), adv / adv.size
 
 
 #: mean[ exp(logp − logp_old) · A ].

@@ -25,18 +25,25 @@ def fit_value_function(value_function: ValueFunction, phi: np.ndarray, obs: np.n
     mlp, l2 = value_function.mlp, config.vf_l2
 
     def value_and_grad(p: np.ndarray, idx: np.ndarray | slice = slice(None)) -> tuple[float, np.ndarray]:
-        out, _, vjp = mlp.linearize(p, obs[idx])
+        out, vjp = mlp.forward_backward(p, obs[idx])
         err = out[:, 0] - targets[idx]
         m = err.shape[0]
-        loss = float(err @ err) / m + l2 * float(p @ p)
-        return loss, vjp((2.0 / m) * err[:, None]) + (2.0 * l2) * p
+        value = float(err @ err) / m + l2 * float(p @ p)
+        grad = vjp((2.0 / m) * err[:, None])
+        grad += (2.0 * l2) * p
+        return value, grad
+
+    def loss(p: np.ndarray, idx: np.ndarray | slice = slice(None)) -> float:
+        # the forward pass alone, the same operations as forward_backward's: value_and_grad's loss to the bit
+        err = mlp.forward_np(p, obs[idx])[:, 0] - targets[idx]
+        return float(err @ err) / err.shape[0] + l2 * float(p @ p)
 
     if config.vf_optimizer == "adam":
-        data = MeanObjective(lambda p, idx: value_and_grad(p, idx)[0], obs.shape[0], value_and_grad=value_and_grad)
+        data = MeanObjective(loss, obs.shape[0], value_and_grad=value_and_grad)
         solver = Adam(learning_rate=config.vf_lr, maxiter=config.vf_epochs, batch_size=config.vf_batch_size,
                       gtol=0.0, seed=rng)
         fitted = solver.minimize(data, phi).x
-        return fitted, value_and_grad(fitted)[0]
-    objective = Objective(lambda p: value_and_grad(p)[0], value_and_grad=value_and_grad)
+        return fitted, loss(fitted)
+    objective = Objective(loss, value_and_grad=value_and_grad)
     result = LBFGS(maxiter=config.vf_iters, gtol=0.0).minimize(objective, phi)
     return result.x, result.fun

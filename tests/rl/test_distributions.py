@@ -138,6 +138,22 @@ def test_gaussian_log_prob_and_entropy_match_scipy():
     np.testing.assert_allclose(dist.entropy((mean, per_state)), ent, rtol=1e-12)
 
 
+@pytest.mark.parametrize("shared", [True, False])
+def test_gaussian_fused_log_prob_and_vjp_agree_with_the_separate_forms(shared):
+    # the minibatch path's fused form: log_prob's numbers to the bit, and autograd's gradient
+    rng = np.random.default_rng(9)
+    dist = DiagGaussian(3)
+    params = gaussian_params(rng, 5, 3, shared)
+    actions = rng.normal(size=(5, 3))
+    logp, vjp = dist.log_prob_and_vjp(params, actions)
+    np.testing.assert_array_equal(logp, dist.log_prob(params, actions))
+    g = rng.normal(size=5)
+    want = grad(lambda p: anp.sum(g * dist.log_prob(p, actions)))(params)
+    for got, ref in zip(vjp(g), want, strict=True):
+        assert got.shape == np.shape(ref)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+
+
 def test_gaussian_log_prob_normalizes():
     dist = DiagGaussian(1)
     a = np.linspace(-12, 12, 20001)[:, None]

@@ -181,3 +181,24 @@ def test_invalid_arguments():
         MLP((2,))
     with pytest.raises(ValueError, match="theta"):
         MLP((2, 3)).forward(np.zeros(5), np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("sizes, activation", [((3, 8, 5, 2), "tanh"), ((3, 8, 5, 2), "relu"), ((3, 2), "tanh")])
+def test_forward_backward_is_linearize_to_the_bit(sizes, activation):
+    # the minibatch gradient's cheaper path must give exactly the numbers of the linearization
+    mlp = MLP(sizes, activation=activation)
+    rng = np.random.default_rng(10)
+    theta = mlp.init(rng) + 0.3 * rng.normal(size=mlp.n_params)
+    obs = rng.normal(size=(9, sizes[0]))
+    out, _, vjp = mlp.linearize(theta, obs)
+    out_fb, vjp_fb = mlp.forward_backward(theta, obs)
+    np.testing.assert_array_equal(out_fb, out)
+    np.testing.assert_array_equal(out_fb, mlp.forward_np(theta, obs))
+    for _ in range(2):  # callable more than once
+        u = rng.normal(size=(9, sizes[-1]))
+        np.testing.assert_array_equal(vjp_fb(u), vjp(u))
+    buffer = np.zeros(mlp.n_params + 3)
+    vjp_fb(u, out_grad=buffer[:mlp.n_params])
+    np.testing.assert_array_equal(buffer[:mlp.n_params], vjp(u))
+    with pytest.raises(ValueError, match="out_grad must be a contiguous float64"):
+        vjp_fb(u, out_grad=buffer[::2][:mlp.n_params])

@@ -161,3 +161,15 @@ def test_value_function():
     v = vf.predict_np(phi, obs)
     assert v.shape == (3, 5)
     np.testing.assert_allclose(v.ravel(), vf.predict(phi, obs.reshape(15, 4)), rtol=1e-14)
+
+
+@pytest.mark.parametrize("act_space", ACT_SPACES)
+def test_forward_backward_is_linearize_to_the_bit(act_space):
+    policy, theta, obs, rng = make(act_space)
+    params, _, vjp = policy.linearize(theta, obs)
+    params_fb, vjp_fb = policy.forward_backward(theta, obs)
+    parts = (lambda x: list(x)) if policy.gaussian else (lambda x: [x])
+    for a, b in zip(parts(params_fb), parts(params), strict=True):
+        np.testing.assert_array_equal(a, b)
+    u = policy.linearize(theta, obs)[1](rng.normal(size=theta.size))  # a cotangent shaped like params
+    np.testing.assert_array_equal(vjp_fb(u), vjp(u))
