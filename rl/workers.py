@@ -101,27 +101,41 @@ class _RowGenerators:
     row lo + j from generators[j] and leaves the other rows 0 (padding, discarded).
 
     Only draws whose shape comes from ``size`` (or, for the standard_* and
-    ``random`` methods, the first positional argument) are supported.
+    ``random`` methods, the first positional argument) are supported.  Called once
+    per environment step, so each method's draw function is built once, and the
+    methods that can write into an array (``out=``) fill their rows in place.
     """
 
     _SIZE_FIRST = ("random", "standard_normal", "standard_exponential")
+    _FILLS = ("random", "standard_normal", "standard_exponential")  # Generator methods with out=
 
     def __init__(self, generators: list[np.random.Generator], lo: int, n_rows: int) -> None:
         self._generators, self._lo, self._n_rows = generators, lo, n_rows
 
     def __getattr__(self, name: str) -> Callable[..., np.ndarray]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        methods = [getattr(g, name) for g in self._generators]
+        rows = range(self._lo, self._lo + len(methods))
+        size_first, fills, n_rows = name in self._SIZE_FIRST, name in self._FILLS, self._n_rows
+
         def draw(*args: Any, size: Any = None, **kwargs: Any) -> np.ndarray:
-            if size is None and args and name in self._SIZE_FIRST:
+            if size is None and args and size_first:
                 size, args = args[0], args[1:]
-            shape = tuple(np.atleast_1d(size)) if size is not None else ()
-            if not shape or shape[0] != self._n_rows:
-                raise TypeError(f"per-environment streams need draws of shape (n_envs={self._n_rows}, …); "
+            shape = () if size is None else (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+            if not shape or shape[0] != n_rows:
+                raise TypeError(f"per-environment streams need draws of shape (n_envs={n_rows}, …); "
                                 f"got {name}(size={size!r})")
             out = np.zeros(shape)
-            for j, g in enumerate(self._generators):
-                out[self._lo + j] = getattr(g, name)(*args, size=shape[1:], **kwargs)
+            if fills and len(shape) > 1 and not args and not kwargs:  # rows are arrays, not scalars
+                for i, method in zip(rows, methods):
+                    method(out=out[i])  # the row's draws, the same numbers as method(size=shape[1:])
+            else:
+                for i, method in zip(rows, methods):
+                    out[i] = method(*args, size=shape[1:], **kwargs)
             return out
 
+        self.__dict__[name] = draw  # later lookups find it without __getattr__
         return draw
 
 
