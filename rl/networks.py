@@ -223,6 +223,7 @@ class MLP:
         # two (N, width) scratch buffers per hidden layer, shared by jvp and vjp;
         # scratch[j] has the shape of inputs[j + 1], the output of layer j
         scratch = [(np.empty_like(h), np.empty_like(h)) for h in inputs[1:]]
+        back_buffers = [second for _, second in scratch]
         last = len(layers) - 1
 
         def jvp(v: np.ndarray) -> np.ndarray:
@@ -243,16 +244,8 @@ class MLP:
 
         def vjp(u: np.ndarray, out_grad: np.ndarray | None = None) -> np.ndarray:
             g = np.asarray(u, dtype=np.float64).reshape(out.shape)
-            grad = self._grad_buffer(out_grad)
-            grad_layers = self.unflatten(grad)
-            for i in range(last, -1, -1):
-                (w, _), (dw, db) = layers[i], grad_layers[i]
-                np.matmul(inputs[i].T, g, out=dw)
-                g.sum(axis=0, out=db)
-                if i:
-                    g = np.matmul(g, w.T, out=scratch[i - 1][1])
-                    g *= slopes[i - 1]
-            return grad
+            return self._backward(layers, inputs, g, self._grad_buffer(out_grad), lambda i: slopes[i - 1],
+                                  back_buffers)
 
         return out, jvp, vjp
 
@@ -272,14 +265,7 @@ class MLP:
 
         def vjp(u: np.ndarray, out_grad: np.ndarray | None = None) -> np.ndarray:
             g = np.asarray(u, dtype=np.float64).reshape(out.shape)
-            grad = self._grad_buffer(out_grad)
-            for i, ((w, _), (dw, db)) in reversed(list(enumerate(zip(layers, self.unflatten(grad))))):
-                np.matmul(inputs[i].T, g, out=dw)
-                g.sum(axis=0, out=db)
-                if i:
-                    g = g @ w.T
-                    g *= self._slope(inputs[i])
-            return grad
+            return self._backward(layers, inputs, g, self._grad_buffer(out_grad), lambda i: self._slope(inputs[i]))
 
         return out, vjp
 
@@ -296,6 +282,22 @@ class MLP:
         out = inputs[-1] @ w
         out += b
         return out, inputs
+
+    def _backward(self, layers: list[tuple[np.ndarray, np.ndarray]], inputs: list[np.ndarray], g: np.ndarray,
+                  grad: np.ndarray, slope: Callable[[int], np.ndarray],
+                  buffers: list[np.ndarray] | None = None) -> np.ndarray:
+        """Jᵀg written into ``grad``: the backward pass over a forward pass's kept ``inputs``.
+
+        slope(i) is the activation's slope at inputs[i]; buffers[i − 1], when given,
+        receives the cotangent of inputs[i] (reused scratch instead of a new array).
+        """
+        for i, ((w, _), (dw, db)) in reversed(list(enumerate(zip(layers, self.unflatten(grad))))):
+            np.matmul(inputs[i].T, g, out=dw)
+            g.sum(axis=0, out=db)
+            if i:
+                g = np.matmul(g, w.T, out=None if buffers is None else buffers[i - 1])
+                g *= slope(i)
+        return grad
 
     def _grad_buffer(self, out_grad: np.ndarray | None) -> np.ndarray:
         """Where a vjp writes Jᵀu: a new (n_params,) array, or ``out_grad`` after checking it."""

@@ -8,7 +8,8 @@ optimizer sees a plain function of a flat float64 vector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -174,13 +175,7 @@ class Policy:
         def jvp(v: np.ndarray):
             return (jvp_mean(v[:n_mlp]), v[n_mlp:])
 
-        def vjp(u) -> np.ndarray:
-            grad = np.empty(self.n_params)
-            vjp_mean(u[0], out_grad=grad[:n_mlp])
-            grad[n_mlp:] = np.reshape(u[1], -1)
-            return grad
-
-        return params, jvp, vjp
+        return params, jvp, self._gaussian_vjp(vjp_mean)
 
     def forward_backward(self, theta: np.ndarray, obs: np.ndarray):
         """(params, vjp) as :meth:`linearize` gives them, by ``MLP.forward_backward``: for one
@@ -195,6 +190,11 @@ class Policy:
             return self.mlp.forward_backward(theta, obs)
         n_mlp = self.mlp.n_params
         mean, vjp_mean = self.mlp.forward_backward(theta[:n_mlp], obs)
+        return (mean, theta[n_mlp:]), self._gaussian_vjp(vjp_mean)
+
+    def _gaussian_vjp(self, vjp_mean: Callable[..., np.ndarray]) -> Callable[[Any], np.ndarray]:
+        """u = (u_mean, u_log_std) ↦ Jᵀu: the mean network's vjp, and the identity for the log-std."""
+        n_mlp = self.mlp.n_params
 
         def vjp(u) -> np.ndarray:
             grad = np.empty(self.n_params)
@@ -202,7 +202,7 @@ class Policy:
             grad[n_mlp:] = np.reshape(u[1], -1)
             return grad
 
-        return (mean, theta[n_mlp:]), vjp
+        return vjp
 
 
 class ValueFunction:

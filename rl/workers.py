@@ -106,8 +106,8 @@ class _RowGenerators:
     methods that can write into an array (``out=``) fill their rows in place.
     """
 
+    # the methods whose first positional argument is the size, which are also the ones with out=
     _SIZE_FIRST = ("random", "standard_normal", "standard_exponential")
-    _FILLS = ("random", "standard_normal", "standard_exponential")  # Generator methods with out=
 
     def __init__(self, generators: list[np.random.Generator], lo: int, n_rows: int) -> None:
         self._generators, self._lo, self._n_rows = generators, lo, n_rows
@@ -117,7 +117,7 @@ class _RowGenerators:
             raise AttributeError(name)
         methods = [getattr(g, name) for g in self._generators]
         rows = range(self._lo, self._lo + len(methods))
-        size_first, fills, n_rows = name in self._SIZE_FIRST, name in self._FILLS, self._n_rows
+        size_first, n_rows = name in self._SIZE_FIRST, self._n_rows
 
         def draw(*args: Any, size: Any = None, **kwargs: Any) -> np.ndarray:
             if size is None and args and size_first:
@@ -127,7 +127,7 @@ class _RowGenerators:
                 raise TypeError(f"per-environment streams need draws of shape (n_envs={n_rows}, …); "
                                 f"got {name}(size={size!r})")
             out = np.zeros(shape)
-            if fills and len(shape) > 1 and not args and not kwargs:  # rows are arrays, not scalars
+            if size_first and len(shape) > 1 and not args and not kwargs:  # rows are arrays, not scalars
                 for i, method in zip(rows, methods):
                     method(out=out[i])  # the row's draws, the same numbers as method(size=shape[1:])
             else:

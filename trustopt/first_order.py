@@ -130,7 +130,7 @@ def _all_finite(a: np.ndarray, squared_norm: float | None = None) -> bool:
 
     a·a (``squared_norm`` when the caller has it) is finite exactly when every entry
     is, unless the sum overflows; only then are the entries tested one by one. One
-    dot product instead of an elementwise test on the minibatch hot path.
+    dot product instead of an elementwise test (on the minibatch loop's hot path).
     """
     sq = float(a @ a) if squared_norm is None else squared_norm
     return math.isfinite(sq) or bool(np.isfinite(a).all())
@@ -230,7 +230,7 @@ class _FirstOrder:
         x_prev, state_prev = x, state
         for k in range(self.maxiter + 1):
             f_k, g_k = objective.value_and_grad(x)
-            if not (math.isfinite(f_k) and np.all(np.isfinite(g_k))):
+            if not (math.isfinite(f_k) and _all_finite(g_k)):
                 if g is None:
                     f = f_k
                     return result(Status.NONFINITE, 0, "f or its gradient is not finite at x0")
@@ -248,7 +248,7 @@ class _FirstOrder:
                 break
             dx, state_next = self._step(state, self._clip(g))
             x_next = x + dx
-            if not np.all(np.isfinite(x_next)):
+            if not _all_finite(x_next):
                 return result(Status.NONFINITE, k, "the update overflowed; returned the previous point")
             x_prev, state_prev, x, state = x, state, x_next, state_next
             updates += 1
