@@ -11,7 +11,8 @@ extra); otherwise the script says it skipped it. Last, the cost of one
 Fisher-vector product against one surrogate gradient on a CartPole batch.
 
 Runs are spread over ``--jobs`` worker processes (default 2, one per core),
-each on one BLAS thread with the allocator tuned as the command line does;
+each on one BLAS thread with the allocator tuned as the command line does and
+sampling in that process (n_workers=1; "auto" would fork workers per run);
 CPU-seconds are the fair speed figure on a shared machine.
 
 Usage:  python benchmarks/rl.py [--seeds 5] [--jobs 2] [--only cartpole|pendulum|fvp] [--algos ppo,trpo] [--no-peer]
@@ -51,7 +52,8 @@ PEER = "sb3:PPO"
 def run_ours(algo: str, env_id: str, budget: int, bar: float, seed: int) -> dict:
     tune_allocator()
     with threadpool_limits(limits=1):
-        agent = Agent.create(make_config(algo, env_id=env_id, total_steps=budget, seed=seed))
+        # n_workers=1: the run samples in its own process, so its CPU-seconds are all of them
+        agent = Agent.create(make_config(algo, env_id=env_id, total_steps=budget, seed=seed, n_workers=1))
         reached: list[int] = []
 
         def watch(row: dict) -> None:

@@ -11,10 +11,13 @@ the ratio to one process, the share of wall time spent sampling vs updating,
 CPU-seconds of the main process and of its forked workers (whole run; wall
 time on a shared machine measures the other tenants too), and the final θ's
 agreement with the one-process run (the batch for a seed does not depend on W
-or the backend).  Beside it, in the same run: a raw
+or the backend).  With --repeats R every sampler runs R times in interleaved
+rounds (1 process, W = 2, auto, Ray, 1 process, ...): each ratio is taken
+against the one-process run of its own round, and the table shows the median
+and the range, since a single round on a shared machine can be off by 20%.  Beside it, in the same run: a raw
 single-env random rollout (steps/s of gymnasium alone).
 
-Usage:  python benchmarks/scale.py [--iterations 6] [--only cartpole|hopper] [--no-ray] [--n-steps T]
+Usage:  python benchmarks/scale.py [--iterations 6] [--repeats R] [--only cartpole|hopper] [--no-ray] [--n-steps T]
 """
 
 from __future__ import annotations
@@ -84,10 +87,14 @@ def train_run(env_id: str, iterations: int, n_steps: int | None, **sampler: obje
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="rounds of every sampler, interleaved; the table gives medians and the ratio's range")
     parser.add_argument("--only", choices=sorted(TASKS), default=None)
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--n-steps", type=int, default=None, help="steps per env per iteration (default: the task's)")
     args = parser.parse_args()
+    if args.iterations < 2 or args.repeats < 1:
+        parser.error("--iterations must be at least 2 and --repeats at least 1")
     tune_allocator()
     use_ray = not args.no_ray and importlib.util.find_spec("ray") is not None
     if use_ray:
@@ -98,26 +105,35 @@ def main() -> None:
     if "hopper" in tasks and importlib.util.find_spec("mujoco") is None:
         print("Hopper-v5 skipped: mujoco not installed (pip install -e '.[mujoco]')")
         tasks.remove("hopper")
-    print(f"TRPO, the task's default batch, {args.iterations} iterations (first excluded), seed 0, one BLAS thread")
-    print(f"{'task':<12} {'batch':>7} {'sampler':<16} {'steps/s':>9} {'× 1 proc':>9} {'sample':>7} {'update':>7} "
-          f"{'main CPU s':>10} {'worker CPU s':>12} {'same θ':>7}")
+    print(f"TRPO, the task's default batch, {args.iterations} iterations (first excluded), seed 0, one BLAS thread; "
+          f"{args.repeats} interleaved round(s): medians, and the range of the per-round ratio to one process")
+    print(f"{'task':<12} {'batch':>7} {'sampler':<16} {'steps/s':>9} {'× 1 proc':>9} {'range':>11} {'sample':>7} "
+          f"{'update':>7} {'main CPU s':>10} {'worker CPU s':>12} {'same θ':>7}")
     with threadpool_limits(limits=1):
         for task in tasks:
             env_id = TASKS[task]
-            auto = auto_workers(env_id, 8)
+            auto = auto_workers(8)
             variants = [("1 process", {"n_workers": 1}), ("W = 2", {"n_workers": 2}),
                         (f"auto (W = {auto})", {"n_workers": "auto"})]
             if use_ray:
                 variants.append(("Ray, 2 actors", {"n_workers": 2, "sampler_backend": "ray"}))
-            base = None
+            runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
+            for _ in range(args.repeats):
+                for name, sampler in variants:
+                    runs[name].append(train_run(env_id, args.iterations, args.n_steps, **sampler))
+            base = runs[variants[0][0]]
             for name, sampler in variants:
-                r = train_run(env_id, args.iterations, args.n_steps, **sampler)
-                base = base or r
+                rs = runs[name]
+                ratios = [r["steps_per_s"] / b["steps_per_s"] for r, b in zip(rs, base)]
+                med = {key: float(np.median([r[key] for r in rs]))
+                       for key in ("steps_per_s", "sample", "update", "cpu_main", "cpu_workers")}
+                same = all(np.array_equal(r["theta"], base[0]["theta"]) for r in rs)
                 ray_row = sampler.get("sampler_backend") == "ray"  # actors are not our children: CPU unknown
-                workers = "–" if ray_row else f"{r['cpu_workers']:.2f}"
-                print(f"{env_id:<12} {r['batch']:>7,} {name:<16} {r['steps_per_s']:>9,.0f} "
-                      f"{r['steps_per_s'] / base['steps_per_s']:>8.2f}× {r['sample']:>6.0%} {r['update']:>6.0%} "
-                      f"{r['cpu_main']:>10.2f} {workers:>12} {str(bool(np.array_equal(r['theta'], base['theta']))):>7}")
+                workers = "–" if ray_row else f"{med['cpu_workers']:.2f}"
+                spread = f"{min(ratios):.2f}–{max(ratios):.2f}"
+                print(f"{env_id:<12} {rs[0]['batch']:>7,} {name:<16} {med['steps_per_s']:>9,.0f} "
+                      f"{float(np.median(ratios)):>8.2f}× {spread:>11} {med['sample']:>6.0%} {med['update']:>6.0%} "
+                      f"{med['cpu_main']:>10.2f} {workers:>12} {str(same):>7}")
             print(f"{env_id:<12} {'':>7} {'raw 1-env rollout':<16} {raw_rollout(env_id):>9,.0f}")
 
 

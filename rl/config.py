@@ -122,7 +122,7 @@ class Config:
     eval_episodes: int = _f(10, "episodes per evaluation, deterministic and stochastic each", "SB3 EvalCallback's 5; 10 here")
     # -- sampling workers (rl.workers): the batch for a seed is the same for every n_workers ---------
     n_workers: int | str = _f("auto", "sampling workers W, each stepping a block of the n_envs environments; "
-                              "'auto': rl.workers.auto_workers (by available cores, 1 where workers would not pay)",
+                              "'auto': rl.workers.auto_workers (min(available cores, n_envs); 1 on one core)",
                               "measured in benchmarks/scale.py")
     sampler_backend: str = _f("process", "where workers run: process (forked on this machine) or ray "
                               "(Ray actors; pip install -e '.[ray]', --ray-address to join a cluster)")

@@ -216,15 +216,16 @@ def test_a_dead_worker_keeps_the_checkpoint_and_resume_works(tmp_path):
     assert list(read_log(folder)["iteration"]) == [1, 2, 3, 4]  # each iteration logged once
 
 
-def test_auto_workers_uses_the_cores_only_for_expensive_environments(monkeypatch):
+def test_auto_workers_uses_every_available_core_up_to_n_envs(monkeypatch):
     import rl.workers as workers
 
     monkeypatch.setattr(workers, "available_cores", lambda: 4)
-    monkeypatch.setattr(workers, "env_step_seconds", lambda env_id, kwargs=None: 500e-6)
-    assert auto_workers("Hopper-v5", 8) == 4
-    assert auto_workers("Hopper-v5", 2) == 2
-    monkeypatch.setattr(workers, "env_step_seconds", lambda env_id, kwargs=None: 8e-6)
-    assert auto_workers("CartPole-v1", 8) == 1
+    assert auto_workers(8) == 4
+    assert auto_workers(2) == 2
+    monkeypatch.setattr(workers, "available_cores", lambda: 1)
+    assert auto_workers(8) == 1
+    with workers.make_sampler(make_config("trpo", env_id="CartPole-v1", n_envs=4), seed=0, normalize_obs=False) as s:
+        assert s.n_workers == 1
 
 
 def test_bad_worker_settings_are_refused():
