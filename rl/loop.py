@@ -8,11 +8,14 @@
         4. fit        V_φ to the λ-returns                                       (rl.value)
         5. log        one row: returns, KL, entropy, the update's diagnostics, timings
 
-Step 4 needs nothing from the next batch, and the next batch needs only the
-new θ: so the next iteration's sampling is started before step 4, and sampling
-workers (rl.workers) step their environments while this process fits V_φ.  The
-order of every computation and random draw is the same for any number of
-workers, so is the run.
+Steps 3 and 4 need only this batch, and the next batch needs only the new θ.
+With sampling workers (rl.workers, W ≥ 2) and a value fit that draws no random
+numbers (L-BFGS), a worker fits V_φ while this process updates θ: the two
+cores are busy on the update, then on the next batch.  With an Adam fit
+(minibatches drawn after the update's draws) the next batch is started before
+step 4 instead, and the workers step their environments while this process
+fits V_φ.  The order of every computation and random draw is the same for any
+number of workers, so is the run.
 
 The algorithms differ only in step 3. Each step is a function that takes what
 it uses and returns what it changes; :func:`train` threads the agent's fields
@@ -21,6 +24,7 @@ through them and writes them back once per iteration.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from typing import Any, Callable
@@ -78,6 +82,12 @@ def _explained_variance(returns: np.ndarray, values: np.ndarray) -> float:
     return 1.0 - float(np.var(returns - values)) / var if var > 0 else float("nan")
 
 
+def _fit_drawing_nothing(value_function: ValueFunction, config: Config, phi: np.ndarray, obs: np.ndarray,
+                         targets: np.ndarray) -> tuple[np.ndarray, float]:
+    """Step 4 for a fit that draws no random numbers (L-BFGS): the side task a sampling worker runs."""
+    return fit_value_function(value_function, phi, obs, targets, config, rng=None)
+
+
 def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[[dict[str, Any]], Any] | None = None,
           checkpoint_every: int = 1) -> list[dict[str, Any]]:
     """Train ``agent`` until it has taken ``agent.config.total_steps`` environment steps.
@@ -103,6 +113,10 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
     recent_returns: list[float] = []
     recent_lengths: list[float] = []
     saved_iteration = agent.iteration
+    # A worker fits V while this process updates θ (an Adam fit draws from agent.rng after the update does).
+    offload = getattr(sampler, "offloads", False) and cfg.vf_optimizer == "lbfgs"
+    if offload:
+        sampler.set_side_task(functools.partial(_fit_drawing_nothing, agent.value_function, cfg))
     try:
         with threadpool_limits(limits=1):
             if run is not None and agent.iteration == 0:
@@ -119,20 +133,29 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 adv, returns, values = advantages_and_returns(batch, agent.value_function, agent.phi, cfg, rewards)
                 obs = batch.obs.reshape(batch.size, -1)
                 actions = batch.actions.reshape(batch.size, *batch.actions.shape[2:])
+                if offload:
+                    sampler.submit(agent.phi, obs, returns)
                 policy_batch = PolicyBatch(agent.policy, agent.theta, obs, actions,
                                            standardize(adv) if cfg.normalize_advantages else adv)
                 theta, algo_state, diag = update.update(policy_batch, agent.theta, agent.algo_state,
                                                         cfg.at_step(agent.steps), agent.rng)
-                t2 = time.perf_counter()
-                # The next batch needs only θ: start it now, so that sampling workers step their
-                # environments while this process fits V (the same order of rng draws for every W).
                 started = agent.steps + batch.size < cfg.total_steps
-                if started:
-                    sampler.start(agent.policy, theta, agent.rng)
-                t3 = time.perf_counter()
-                time_started = t3 - t2
-                phi, vf_loss = fit_value_function(agent.value_function, agent.phi, obs, returns, cfg, agent.rng)
-                t4 = time.perf_counter()
+                if offload:
+                    phi, vf_loss = sampler.side_result()
+                    t2 = time.perf_counter()
+                    if started:
+                        sampler.start(agent.policy, theta, agent.rng)
+                    time_started, time_update = time.perf_counter() - t2, t2 - t1
+                else:
+                    # The next batch needs only θ: start it now, so that sampling workers step their
+                    # environments while this process fits V (the same order of rng draws for every W).
+                    t2 = time.perf_counter()
+                    if started:
+                        sampler.start(agent.policy, theta, agent.rng)
+                    t3 = time.perf_counter()
+                    time_started = t3 - t2
+                    phi, vf_loss = fit_value_function(agent.value_function, agent.phi, obs, returns, cfg, agent.rng)
+                    time_update = (t2 - t1) + (time.perf_counter() - t3)
                 agent.theta, agent.algo_state, agent.phi = theta, algo_state, phi
                 agent.obs_rms = sampler.obs_rms
                 if scale_rewards is not None:
@@ -151,8 +174,8 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                     "explained_variance": _explained_variance(returns, values),
                     "vf_loss": vf_loss,
                     "time_sample": time_sample,
-                    "time_update": (t2 - t1) + (t4 - t3),
-                    "steps_per_second": batch.size / (time_sample + (t2 - t1) + (t4 - t3)),
+                    "time_update": time_update,
+                    "steps_per_second": batch.size / (time_sample + time_update),
                 }
                 if cfg.eval_every and agent.steps // cfg.eval_every > (agent.steps - batch.size) // cfg.eval_every:
                     row.update(_evaluation(agent))

@@ -10,13 +10,14 @@ Install with ``pip install -e '.[ray]'``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
 from .sampler import ActingPolicy, Batch, RunningMeanStd
-from .workers import BlockSampler, BlockSpec, WorkerError, _run_block, assemble, blocks, raise_remote
+from .workers import BlockSampler, BlockSpec, WorkerError, _run_block, _run_side, assemble, blocks, raise_remote
 
 
 class _BlockActor:
@@ -28,6 +29,13 @@ class _BlockActor:
         # One BLAS thread, as the training loop: the actor shares the cores with its peers.
         self._limits = threadpool_limits(limits=1)
         self.block = BlockSampler(spec)
+        self.side_task: Callable[..., Any] | None = None
+
+    def set_side_task(self, fn: Callable[..., Any]) -> None:
+        self.side_task = fn
+
+    def side(self, *args: Any) -> tuple:
+        return _run_side(self.side_task, args)
 
     def set_policy(self, policy: ActingPolicy) -> None:
         self.block.set_policy(policy)
@@ -44,6 +52,10 @@ class RaySampler:
 
     env, n_envs, n_steps, seed, normalize_obs, clip_obs, env_kwargs: as ``rl.workers.ParallelSampler``.
     n_workers: W actors in [1, n_envs] (default 2), one CPU each.
+
+    ``set_side_task`` / ``submit`` / ``side_result`` run a side task in the
+    last actor between batches, as ``ParallelSampler``'s do (``offloads`` is
+    always True: every block is remote).
     """
 
     def __init__(self, env: str, n_envs: int = 8, n_steps: int = 256, seed: int | None = None,
@@ -80,15 +92,38 @@ class RaySampler:
         self._actors = [actor.options(name=None).remote(spec) for spec in specs]
         self._policy: ActingPolicy | None = None
         self._pending: list[Any] | None = None  # the actors' answers to the last start
+        self._side_ref: Any = None  # the last actor's answer to the last submit
+
+    offloads = True
+
+    def set_side_task(self, fn: Callable[..., Any]) -> None:
+        """The callable ``submit`` runs in the last actor (cloudpickled to it once, now)."""
+        self._get([self._actors[-1].set_side_task.remote(fn)], [len(self._actors) - 1])
+
+    def submit(self, *args: Any) -> None:
+        """Run the side task on ``args`` in the last actor; ``side_result`` returns its value."""
+        if self._pending is not None or self._side_ref is not None:
+            raise RuntimeError("submit needs the last batch finished and the last side task's result taken")
+        self._side_ref = self._actors[-1].side.remote(*args)
+
+    def side_result(self) -> Any:
+        """The value of the last ``submit``'s side task (its exception re-raised as WorkerError naming the actor)."""
+        if self._side_ref is None:
+            raise RuntimeError("side_result called without submit")
+        ref, self._side_ref, k = self._side_ref, None, len(self._actors) - 1
+        answer = self._get([ref], [k])[0]
+        if answer[0] == "error":
+            raise_remote(answer[1], answer[2], self._name(k))
+        return answer[1]
 
     def _name(self, k: int) -> str:
         lo, hi = self._specs[k].lo, self._specs[k].hi
         return f"Ray sampler actor {k} (actor id {self._actors[k]._actor_id.hex()}, environments {lo}–{hi - 1})"
 
-    def _get(self, refs: list[Any]) -> list[Any]:
-        """ray.get each actor's answer; a dead actor becomes WorkerError naming it."""
+    def _get(self, refs: list[Any], which: Sequence[int] | None = None) -> list[Any]:
+        """ray.get each answer (refs[i] from actor which[i], default i); a dead actor becomes WorkerError naming it."""
         out = []
-        for k, ref in enumerate(refs):
+        for k, ref in zip(range(len(refs)) if which is None else which, refs):
             try:
                 out.append(self._ray.get(ref))
             except (self._ray.exceptions.RayActorError, self._ray.exceptions.WorkerCrashedError) as exc:
@@ -104,8 +139,8 @@ class RaySampler:
 
     def start(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> None:
         """Submit a ``collect`` to the actors and return at once; ``finish`` gathers it."""
-        if self._pending is not None:
-            raise RuntimeError("start called twice without finish")
+        if self._pending is not None or self._side_ref is not None:
+            raise RuntimeError("start called twice without finish, or before the side task's result was taken")
         if policy is not self._policy:
             self._get([a.set_policy.remote(policy) for a in self._actors])
             self._policy = policy

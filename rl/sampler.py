@@ -194,6 +194,9 @@ class Sampler:
     env_kwargs: keyword arguments for the environment constructor, for an id.
     """
 
+    #: No worker process to run a side task in (``rl.workers.ParallelSampler.offloads``).
+    offloads = False
+
     def __init__(
         self,
         env: str | Callable[[], VectorEnv],

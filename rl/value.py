@@ -20,8 +20,11 @@ __all__ = ["fit_value_function"]
 
 
 def fit_value_function(value_function: ValueFunction, phi: np.ndarray, obs: np.ndarray, targets: np.ndarray,
-                       config: Config, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """(φ after the fit, regression loss on the full batch). obs (N, obs_dim), targets (N,)."""
+                       config: Config, rng: np.random.Generator | None) -> tuple[np.ndarray, float]:
+    """(φ after the fit, regression loss on the full batch). obs (N, obs_dim), targets (N,).
+
+    rng: the Adam fit's minibatch order (the L-BFGS fit draws nothing and takes None).
+    """
     mlp, l2 = value_function.mlp, config.vf_l2
 
     def value_and_grad(p: np.ndarray, idx: np.ndarray | slice = slice(None)) -> tuple[float, np.ndarray]:
@@ -39,6 +42,8 @@ def fit_value_function(value_function: ValueFunction, phi: np.ndarray, obs: np.n
         return float(err @ err) / err.shape[0] + l2 * float(p @ p)
 
     if config.vf_optimizer == "adam":
+        if rng is None:
+            raise ValueError("rng: the Adam value fit draws minibatches and needs a Generator")
         data = MeanObjective(loss, obs.shape[0], value_and_grad=value_and_grad)
         solver = Adam(learning_rate=config.vf_lr, maxiter=config.vf_epochs, batch_size=config.vf_batch_size,
                       gtol=0.0, seed=rng)

@@ -324,7 +324,18 @@ def _run_block(block: BlockSampler, message: tuple) -> tuple:
         return ("error", "worker", f"{exc!r}\n{traceback.format_exc()}")
 
 
-def _worker_main(conn: Connection, spec: BlockSpec, policy: ActingPolicy) -> None:
+def _run_side(side: Callable[..., Any] | None, args: tuple) -> tuple:
+    """Run the side task on ``args``; exceptions become ("error", "worker", text) as in ``_run_block``."""
+    try:
+        if side is None:
+            raise RuntimeError("no side task was set before the workers started")
+        return ("ok", side(*args))
+    except Exception as exc:
+        return ("error", "worker", f"side task: {exc!r}\n{traceback.format_exc()}")
+
+
+def _worker_main(conn: Connection, spec: BlockSpec, policy: ActingPolicy,
+                 side: Callable[..., Any] | None = None) -> None:
     try:
         block = BlockSampler(spec)
         block.set_policy(policy)
@@ -339,7 +350,7 @@ def _worker_main(conn: Connection, spec: BlockSpec, policy: ActingPolicy) -> Non
             break
         if message[0] == "close":
             break
-        conn.send(_run_block(block, message))
+        conn.send(_run_side(side, message[1]) if message[0] == "side" else _run_block(block, message))
     block.close()
 
 
@@ -382,6 +393,11 @@ class ParallelSampler:
     Workers are forked at the first ``collect`` (and again if the policy object
     changes), so they inherit the policy and any environment registered at run
     time; W > 1 therefore needs the "fork" start method (Linux, macOS).
+
+    A side task (``set_side_task``) lets the caller use an idle worker between
+    batches: ``submit(*args)`` runs it in the last worker and returns at once,
+    ``side_result()`` waits for its value (``offloads`` says whether there are
+    workers to run it; with W = 1 there are none).
     """
 
     def __init__(self, env: str, n_envs: int = 8, n_steps: int = 256, seed: int | None = None,
@@ -422,6 +438,39 @@ class ParallelSampler:
         # Between start and finish: what finish calls for the blocks' parts (the main process's
         # part, or gathering the workers' answers).
         self._pending: Callable[[], list[dict[str, Any]]] | None = None
+        self._side: Callable[..., Any] | None = None
+        self._side_pending = False
+
+    @property
+    def offloads(self) -> bool:
+        """True when ``submit`` runs the side task in a worker process (W ≥ 2)."""
+        return self._local is None
+
+    def set_side_task(self, fn: Callable[..., Any]) -> None:
+        """The callable ``submit`` runs; workers inherit it when forked, so set it before the first ``start``."""
+        if self._procs:
+            raise RuntimeError("set_side_task must come before the workers start")
+        self._side = fn
+
+    def submit(self, *args: Any) -> None:
+        """Run the side task on ``args`` in the last worker (between batches); ``side_result`` returns its value."""
+        if self._pending is not None or self._side_pending:
+            raise RuntimeError("submit needs the last batch finished and the last side task's result taken")
+        if not self._procs:
+            raise RuntimeError("submit needs running workers (W ≥ 2, after the first start)")
+        k = len(self._conns) - 1
+        try:
+            self._conns[k].send(("side", args))
+        except (BrokenPipeError, OSError):
+            raise WorkerError(f"{self._name(k)} died (exit code {self._procs[k].exitcode})") from None
+        self._side_pending = True
+
+    def side_result(self) -> Any:
+        """The value of the last ``submit``'s side task (its exception re-raised as WorkerError naming the worker)."""
+        if not self._side_pending:
+            raise RuntimeError("side_result called without submit")
+        self._side_pending = False
+        return self._gather([len(self._conns) - 1])[0]
 
     def _start_workers(self, policy: ActingPolicy) -> None:
         """Fork the W workers with ``policy`` (forked, not pickled: policies hold autograd closures)."""
@@ -434,7 +483,7 @@ class ParallelSampler:
         try:
             for k, spec in enumerate(self._specs, start=1):
                 parent, child = ctx.Pipe()
-                proc = ctx.Process(target=_worker_main, args=(child, spec, policy), daemon=True,
+                proc = ctx.Process(target=_worker_main, args=(child, spec, policy, self._side), daemon=True,
                                    name=f"rl-sampler-worker-{k}")
                 proc.start()
                 child.close()
@@ -450,10 +499,11 @@ class ParallelSampler:
         proc, spec = self._procs[k], self._specs[k]
         return f"sampler worker {k + 1} (pid {proc.pid}, environments {spec.lo}–{spec.hi - 1})"
 
-    def _gather(self) -> list[Any]:
-        """Each worker's answer, in worker order; raises as soon as one failed or died."""
+    def _gather(self, which: Sequence[int] | None = None) -> list[Any]:
+        """Each worker's answer (of the workers ``which``, default all), in order; raises as soon as one failed or died."""
+        which = range(len(self._conns)) if which is None else which
         answers: dict[int, Any] = {}
-        pending = set(range(len(self._conns)))
+        pending = set(which)
         while pending:
             ready = wait([self._conns[k] for k in pending] + [self._procs[k].sentinel for k in pending],
                          timeout=self.poll_seconds)
@@ -473,7 +523,7 @@ class ParallelSampler:
                 elif proc.sentinel in ready or not proc.is_alive():
                     proc.join(0.1)
                     raise WorkerError(f"{self._name(k)} died (exit code {proc.exitcode})")
-        return [answers[k] for k in range(len(self._conns))]
+        return [answers[k] for k in which]
 
     def _send(self, message: tuple) -> None:
         for k, conn in enumerate(self._conns):
@@ -492,8 +542,8 @@ class ParallelSampler:
 
     def start(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> None:
         """Begin a ``collect``: with workers, send them the work and return at once; ``finish`` gathers it."""
-        if self._pending is not None:
-            raise RuntimeError("start called twice without finish")
+        if self._pending is not None or self._side_pending:
+            raise RuntimeError("start called twice without finish, or before the side task's result was taken")
         if policy is not self._policy:
             self._start_workers(policy)
         entropy = int(rng.integers(2**63))
@@ -522,6 +572,11 @@ class ParallelSampler:
             try:
                 pending()  # a worker blocked sending its block would otherwise be killed after a timeout
             except (WorkerError, EnvError, NonFiniteData):
+                pass
+        if self._side_pending:
+            try:
+                self.side_result()
+            except WorkerError:
                 pass
         self._stop_workers()
         if self._local is not None:

@@ -183,15 +183,126 @@ def test_a_worker_killed_mid_iteration_is_reported_within_seconds():
         assert time.perf_counter() - t0 < 5.0
 
 
-def test_learning_curve_is_the_same_for_one_and_two_workers():
-    results = []
-    for w in (1, 2):
-        agent = Agent.create(make_config("trpo", total_steps=3 * 512, n_envs=4, n_steps=128, seed=5, n_workers=w))
-        rows = train(agent)
-        results.append((agent.theta, [{k: v for k, v in r.items() if not k.startswith(("time_", "steps_per"))}
-                                      for r in rows]))
-    np.testing.assert_array_equal(results[0][0], results[1][0])
-    assert results[0][1] == results[1][1]
+def _ray_up():
+    ray = pytest.importorskip("ray", reason="ray not installed (pip install -e '.[ray]'); CI should install it")
+    if not ray.is_initialized():
+        ray.init(include_dashboard=False, num_cpus=2, logging_level="warning")
+    return ray
+
+
+def _curve(algo, **kwargs):
+    agent = Agent.create(make_config(algo, total_steps=3 * 512, n_envs=4, n_steps=128, seed=5, **kwargs))
+    rows = train(agent)
+    return agent, [{k: v for k, v in r.items() if not k.startswith(("time_", "steps_per"))} for r in rows]
+
+
+@pytest.mark.parametrize("workers", [2, 3, "ray"])
+def test_learning_curve_is_the_same_for_any_number_of_workers(workers):
+    # TRPO fits V by L-BFGS: with W ≥ 2 (and on Ray) a worker fits it while this process
+    # updates θ. θ, φ and every logged figure must still match the one-process run bit for bit.
+    kwargs = {"sampler_backend": "ray", "n_workers": 2} if workers == "ray" else {"n_workers": workers}
+    if workers == "ray":
+        _ray_up()
+    one, rows_one = _curve("trpo", n_workers=1)
+    many, rows_many = _curve("trpo", **kwargs)
+    assert many.config.vf_optimizer == "lbfgs"
+    np.testing.assert_array_equal(one.theta, many.theta)
+    np.testing.assert_array_equal(one.phi, many.phi)
+    assert rows_one == rows_many and len(rows_one) == 3
+
+
+def test_learning_curve_with_an_adam_value_fit_is_the_same_for_one_and_two_workers():
+    # PPO's Adam fit draws from the agent's rng after the update: it stays in this process.
+    one, rows_one = _curve("ppo", n_workers=1)
+    two, rows_two = _curve("ppo", n_workers=2)
+    assert two.config.vf_optimizer == "adam"
+    np.testing.assert_array_equal(one.theta, two.theta)
+    np.testing.assert_array_equal(one.phi, two.phi)
+    assert rows_one == rows_two
+
+
+def _started(sampler_cls=ParallelSampler, side=None, env_id=FAULTY_ID, **kwargs):
+    sampler = sampler_cls(env_id, n_envs=2, n_steps=4, seed=0, n_workers=2, **kwargs)
+    if side is not None:
+        sampler.set_side_task(side)
+    policy = Policy(sampler.observation_space, sampler.action_space, hidden=(8,))
+    rng = np.random.default_rng(0)
+    theta = policy.init(rng)
+    sampler.collect(policy, theta, rng)
+    return sampler, policy, theta, rng
+
+
+def _side_task_fails(x):
+    return 1.0 / x
+
+
+def _side_task_naps(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_side_task_runs_in_the_last_worker_and_its_failure_is_named():
+    sampler, policy, theta, rng = _started(side=_side_task_fails)
+    with sampler:
+        assert sampler.offloads
+        sampler.submit(4.0)
+        assert sampler.side_result() == 0.25
+        sampler.submit(0.0)
+        with pytest.raises(WorkerError, match=r"sampler worker 2 \(pid \d+, environments 1–1\).*"
+                                              r"side task: ZeroDivisionError"):
+            sampler.side_result()
+        sampler.collect(policy, theta, rng)  # the worker survives its side task's exception
+
+
+def test_side_task_misuse_is_refused():
+    sampler = ParallelSampler(FAULTY_ID, n_envs=2, n_steps=4, seed=0, n_workers=2)
+    with sampler:
+        with pytest.raises(RuntimeError, match="submit needs running workers"):
+            sampler.submit(1.0)
+        with pytest.raises(RuntimeError, match="side_result called without submit"):
+            sampler.side_result()
+    sampler, policy, theta, rng = _started(side=_side_task_naps)
+    with sampler:
+        with pytest.raises(RuntimeError, match="set_side_task must come before the workers start"):
+            sampler.set_side_task(_side_task_fails)
+        sampler.submit(0.0)
+        with pytest.raises(RuntimeError, match="submit needs the last batch finished"):
+            sampler.submit(0.0)
+        with pytest.raises(RuntimeError, match="before the side task's result was taken"):
+            sampler.start(policy, theta, rng)
+        assert sampler.side_result() in {p.pid for p in _workers() if p.name.endswith("-2")}
+    with ParallelSampler(FAULTY_ID, n_envs=2, n_steps=4, seed=0, n_workers=1) as one:
+        assert not one.offloads
+
+
+def test_a_worker_killed_during_the_side_task_is_reported_within_seconds():
+    sampler, policy, theta, rng = _started(side=_side_task_naps, poll_seconds=0.2)
+    with sampler:
+        worker = next(p for p in _workers() if p.name.endswith("-2"))
+        sampler.submit(30.0)
+        threading.Timer(0.2, os.kill, (worker.pid, signal.SIGKILL)).start()
+        t0 = time.perf_counter()
+        with pytest.raises(WorkerError, match=rf"sampler worker 2 \(pid {worker.pid}, environments 1–1\) died"):
+            sampler.side_result()
+        assert time.perf_counter() - t0 < 5.0
+
+
+def test_ray_side_task_failure_is_named():
+    _ray_up()
+    from rl.ray_backend import RaySampler
+
+    # Ray actors do not see environments registered in this process: a registered id.
+    sampler, policy, theta, rng = _started(RaySampler, side=_side_task_fails, env_id="Pendulum-v1")
+    try:
+        sampler.submit(2.0)
+        assert sampler.side_result() == 0.5
+        sampler.submit(0.0)
+        with pytest.raises(WorkerError, match=r"Ray sampler actor 1 .*environments 1–1.*side task: ZeroDivisionError"):
+            sampler.side_result()
+        with pytest.raises(RuntimeError, match="side_result called without submit"):
+            sampler.side_result()
+    finally:
+        sampler.close()
 
 
 def test_a_dead_worker_keeps_the_checkpoint_and_resume_works(tmp_path):
@@ -206,7 +317,7 @@ def test_a_dead_worker_keeps_the_checkpoint_and_resume_works(tmp_path):
     with pytest.raises(WorkerError, match="sampler worker . .* died"):
         train(agent, run=RunFolder.new(folder, LOG_FIELDS), on_iteration=kill_after_first)
     resumed = Agent.load(folder)
-    # Batch 2 is started before iteration 1's row (its sampling overlaps the value fit), so the
+    # Batch 2 is started before iteration 1's row is logged, so the
     # workers may have sent it before the kill: the run then completes iteration 2 and dies
     # starting batch 3. Either way the checkpoint is a whole iteration and resume continues from it.
     done = resumed.iteration
