@@ -393,6 +393,8 @@ def describe(algo: str | None = None, env_id: str | None = None) -> list[tuple[s
         default = defaults.get(f.name, default)
         if f.name == "algo" and algo is not None:
             default = algo
+        if f.name == "env_id" and env_id is not None:
+            default = env_id
         source = f.metadata["source"]
         if f.name in origin:
             source = f"{origin[f.name]} (rl.config)"

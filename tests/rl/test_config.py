@@ -97,6 +97,7 @@ def test_the_mujoco_family_rule_applies_by_entry_point_under_user_values():
     assert make_config("trpo", env_id="Hopper-v5", n_steps=64).n_steps == 64  # the user's value wins
     rows = {name: (default, source) for name, default, _, source in describe("trpo", "Hopper-v5")}
     assert rows["n_steps"][0] == "256" and "mujoco family rule" in rows["n_steps"][1]
+    assert rows["env_id"][0] == '"Hopper-v5"' and rows["algo"][0] == '"trpo"'
     pendulum = {name: (default, source) for name, default, _, source in describe("trpo", "Pendulum-v1")}
     assert pendulum["max_kl"][0] == "0.02" and "Pendulum-v1 preset" in pendulum["max_kl"][1]
     assert pendulum["n_steps"][0] == "256" and "preset" in pendulum["n_steps"][1]
