@@ -86,7 +86,8 @@ class AugmentedLagrangian:
     rho_max : above this ρ, a still-infeasible problem is declared INFEASIBLE.
         Default 1e12.
     multiplier_max : safeguard bound on |ν̄| and λ̄. Default 1e20 (ibid.).
-    maxiter : outer iterations. Default 50.
+    maxiter : outer iterations. Default 50; the run then ends MAXITER at the
+        best outer iterate, chosen as for maxfev.
     maxfev : values of f, inner evaluations included. Each inner solve gets
         what is left of it as its own limit, so the total exceeds maxfev by at
         most one inner iteration's evaluations (its line search) and one more
@@ -170,7 +171,8 @@ class AugmentedLagrangian:
         previous_measure = math.inf
         inner_tol = self.inner_tol0
         # Outer iterates to fall back on, with their multipliers: the least infeasible (for INFEASIBLE and
-        # NONFINITE) and the feasible one of least f (for MAXFEV, which prefers it to the least infeasible).
+        # NONFINITE) and the feasible one of least f (for MAXFEV and MAXITER, which prefer it to the least
+        # infeasible).
         best = (self._violation(c, h), x, f, g, lam, nu)
         best_feasible = best if best[0] <= self.ctol else None
         # The last finite evaluation of the inner objective, so its point needs no re-evaluation.
@@ -197,17 +199,17 @@ class AugmentedLagrangian:
 
         inner_objective = Objective(lambda z: penalized(z, False)[0],
                                     value_and_grad=lambda z: penalized(z, True))  # type: ignore[arg-type,return-value]
-        def out_of_budget(nit: int) -> Result:
+        def out_of_budget(status: Status, nit: int) -> Result:
             nonlocal x, f, g, lam, nu
             _, x, f, g, lam, nu = best_feasible if best_feasible is not None else best
-            return result(Status.MAXFEV, nit, "function-evaluation limit reached; returned the best outer "
-                          "iterate (the feasible one of least f, else the least infeasible)")
+            return result(status, nit, f"{status.description}; returned the best outer iterate (the feasible "
+                          "one of least f, else the least infeasible)")
 
         for k in range(1, self.maxiter + 1):
             # Each inner solve may spend what is left of maxfev, and stops (MAXFEV) when it is gone.
             remaining = self.maxfev - (objective.nfev - start["nfev"])
             if remaining < 1:
-                return out_of_budget(k - 1)
+                return out_of_budget(Status.MAXFEV, k - 1)
             solver = self.inner(max(inner_tol, self.gtol), remaining)
             seen["nonfinite"] = False
             inner = solver.minimize(inner_objective, x, bounds=box)
@@ -243,7 +245,7 @@ class AugmentedLagrangian:
             if check_callback_stop(self.callback, result(Status.IN_PROGRESS, k)):
                 return result(Status.CALLBACK, k)
             if objective.nfev - start["nfev"] >= self.maxfev:
-                return out_of_budget(k)
+                return out_of_budget(Status.MAXFEV, k)
             if measure > self.tau * previous_measure:
                 rho *= self.gamma
                 if rho > self.rho_max and viol_all > self.ctol:
@@ -254,7 +256,7 @@ class AugmentedLagrangian:
             nu_bar = np.clip(nu, -self.multiplier_max, self.multiplier_max)
             lam_bar = np.minimum(lam, self.multiplier_max)
             inner_tol *= 0.1
-        return result(Status.MAXITER, self.maxiter)
+        return out_of_budget(Status.MAXITER, self.maxiter)
 
     @staticmethod
     def _violation(c: np.ndarray, h: np.ndarray) -> float:

@@ -71,9 +71,8 @@ def test_step_anneal_reaches_every_update():
     assert kls[-1] > 0.5 * bounds[-1]  # the step fills the smaller region: the bound is what shrank it
     # PPO: the same seed with a smaller Adam step size late gives a different run, the same first update
     def run(anneal):
-        ppo = Agent.create(make_config("ppo", total_steps=3072, seed=0, step_anneal=anneal))
-        return ppo, train(ppo)
-    (a, rows_a), (b, rows_b) = run(1.0), run(0.0)
+        return train(Agent.create(make_config("ppo", total_steps=3072, seed=0, step_anneal=anneal)))
+    rows_a, rows_b = run(1.0), run(0.0)
     assert rows_a[0]["approx_kl"] == rows_b[0]["approx_kl"]
     assert rows_b[-1]["approx_kl"] < rows_a[-1]["approx_kl"]
 

@@ -189,6 +189,30 @@ def test_auglag_maxfev_bounds_the_total_evaluations_including_inner_solves(maxfe
     assert min(seen) > AugmentedLagrangian().ctol
 
 
+@pytest.mark.parametrize("maxiter", [1, 2, 3, 4])
+def test_auglag_maxiter_ends_at_the_best_outer_iterate(maxiter):
+    # hs071 from (1, 5, 5, 1): the outer iterates approach the constraints from outside. Cut off
+    # early, the run must return the feasible iterate of least f if there is one, else the least
+    # infeasible one, and say so, as MAXFEV does.
+    fun = lambda x: x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2]  # noqa: E731
+    cons = [{"type": "ineq", "fun": lambda x: x[0] * x[1] * x[2] * x[3] - 25.0},
+            {"type": "eq", "fun": lambda x: anp.sum(x ** 2) - 40.0}]
+    x0 = np.array([1.0, 5.0, 5.0, 1.0])
+    solver = AugmentedLagrangian(maxiter=maxiter)
+    res = solver.minimize(Objective(fun), x0, bounds=[(1.0, 5.0)] * 4, constraints=cons)
+    assert res.status is Status.MAXITER and not res.success and res.nit == maxiter
+    assert "best outer iterate" in res.message
+    assert res.fun == pytest.approx(float(fun(res.x)), rel=1e-12)
+    viol = max(abs(float(np.sum(x0 ** 2)) - 40.0), max(0.0, 25.0 - float(np.prod(x0))))
+    seen = [(viol, float(fun(x0)))] + [(row["constraint_violation"], row["fun"]) for row in res.history]
+    assert len(seen) == maxiter + 1
+    feasible = [f for v, f in seen if v <= solver.ctol]
+    if feasible:
+        assert res.report.constraint_violation <= solver.ctol and res.fun == pytest.approx(min(feasible), rel=1e-12)
+    else:
+        assert res.report.constraint_violation == pytest.approx(min(v for v, _ in seen), rel=1e-9, abs=1e-15)
+
+
 def test_sqp_first_update_starts_from_the_measured_curvature():
     # B₀ = (sᵀy/sᵀs)·I has the Rayleigh quotient of the first pair along s; with no curvature measured
     # (sᵀy ≤ 0) it stays I. After the damped update from it, the secant equation B s = y holds exactly
