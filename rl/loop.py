@@ -82,12 +82,6 @@ def _explained_variance(returns: np.ndarray, values: np.ndarray) -> float:
     return 1.0 - float(np.var(returns - values)) / var if var > 0 else float("nan")
 
 
-def _fit_drawing_nothing(value_function: ValueFunction, config: Config, phi: np.ndarray, obs: np.ndarray,
-                         targets: np.ndarray) -> tuple[np.ndarray, float]:
-    """Step 4 for a fit that draws no random numbers (L-BFGS): the side task a sampling worker runs."""
-    return fit_value_function(value_function, phi, obs, targets, config, rng=None)
-
-
 def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[[dict[str, Any]], Any] | None = None,
           checkpoint_every: int = 1) -> list[dict[str, Any]]:
     """Train ``agent`` until it has taken ``agent.config.total_steps`` environment steps.
@@ -116,7 +110,8 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
     # A worker fits V while this process updates θ (an Adam fit draws from agent.rng after the update does).
     offload = getattr(sampler, "offloads", False) and cfg.vf_optimizer == "lbfgs"
     if offload:
-        sampler.set_side_task(functools.partial(_fit_drawing_nothing, agent.value_function, cfg))
+        # submit(φ, obs, targets) then runs step 4 in the worker; the L-BFGS fit takes no rng
+        sampler.set_side_task(functools.partial(fit_value_function, agent.value_function, config=cfg, rng=None))
     try:
         with threadpool_limits(limits=1):
             if run is not None and agent.iteration == 0:
@@ -142,20 +137,16 @@ def train(agent: Agent, *, run: RunFolder | None = None, on_iteration: Callable[
                 started = agent.steps + batch.size < cfg.total_steps
                 if offload:
                     phi, vf_loss = sampler.side_result()
-                    t2 = time.perf_counter()
-                    if started:
-                        sampler.start(agent.policy, theta, agent.rng)
-                    time_started, time_update = time.perf_counter() - t2, t2 - t1
-                else:
-                    # The next batch needs only θ: start it now, so that sampling workers step their
-                    # environments while this process fits V (the same order of rng draws for every W).
-                    t2 = time.perf_counter()
-                    if started:
-                        sampler.start(agent.policy, theta, agent.rng)
-                    t3 = time.perf_counter()
-                    time_started = t3 - t2
+                # The next batch needs only θ: start it now (the same order of rng draws for every W),
+                # so that without the offload the workers step their environments while this process fits V.
+                t2 = time.perf_counter()
+                if started:
+                    sampler.start(agent.policy, theta, agent.rng)
+                t3 = time.perf_counter()
+                time_started = t3 - t2
+                if not offload:
                     phi, vf_loss = fit_value_function(agent.value_function, agent.phi, obs, returns, cfg, agent.rng)
-                    time_update = (t2 - t1) + (time.perf_counter() - t3)
+                time_update = (t2 - t1) + (time.perf_counter() - t3)
                 agent.theta, agent.algo_state, agent.phi = theta, algo_state, phi
                 agent.obs_rms = sampler.obs_rms
                 if scale_rewards is not None:

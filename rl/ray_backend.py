@@ -110,11 +110,8 @@ class RaySampler:
         """The value of the last ``submit``'s side task (its exception re-raised as WorkerError naming the actor)."""
         if self._side_ref is None:
             raise RuntimeError("side_result called without submit")
-        ref, self._side_ref, k = self._side_ref, None, len(self._actors) - 1
-        answer = self._get([ref], [k])[0]
-        if answer[0] == "error":
-            raise_remote(answer[1], answer[2], self._name(k))
-        return answer[1]
+        ref, self._side_ref = self._side_ref, None
+        return self._answers([ref], [len(self._actors) - 1])[0]
 
     def _name(self, k: int) -> str:
         lo, hi = self._specs[k].lo, self._specs[k].hi
@@ -137,6 +134,16 @@ class RaySampler:
         self.start(policy, theta, rng)
         return self.finish()
 
+    def _answers(self, refs: list[Any], which: Sequence[int] | None = None) -> list[Any]:
+        """The values of ("ok", value) answers, as ``_get``; an ("error", …) answer is re-raised naming its actor."""
+        which = range(len(refs)) if which is None else which
+        out = []
+        for k, answer in zip(which, self._get(refs, which)):
+            if answer[0] == "error":
+                raise_remote(answer[1], answer[2], self._name(k))
+            out.append(answer[1])
+        return out
+
     def start(self, policy: ActingPolicy, theta: np.ndarray, rng: np.random.Generator) -> None:
         """Submit a ``collect`` to the actors and return at once; ``finish`` gathers it."""
         if self._pending is not None or self._side_ref is not None:
@@ -154,11 +161,7 @@ class RaySampler:
         if self._pending is None:
             raise RuntimeError("finish called without start")
         refs, self._pending = self._pending, None
-        answers = self._get(refs)
-        for k, answer in enumerate(answers):
-            if answer[0] == "error":
-                raise_remote(answer[1], answer[2], self._name(k))
-        return assemble([a[1] for a in answers], self.obs_rms, self.normalize_obs)
+        return assemble(self._answers(refs), self.obs_rms, self.normalize_obs)
 
     def close(self) -> None:
         """Stop the actors (Ray itself stays up for the caller)."""
