@@ -23,7 +23,10 @@ shared machine; wall time is given too.
 Each finished run is stored as JSON in ``--out`` (default
 benchmarks/results/mujoco) and reused by later invocations with the same
 settings, so the table can be built up over several calls; ``--fresh`` reruns
-(the old file is moved aside, never deleted).  The script prints the table
+(the old file is moved aside, never deleted).  Invocations sharing ``--out``
+split the runs between them: a running run holds a claim file with its pid, and
+a claim whose process has died is taken over.  SIGTERM or Ctrl-C stops the
+running runs too; they store nothing and release their claims.  The script prints the table
 and writes one PNG per environment (mean and min–max range over seeds of the
 evaluation return against steps, every system overlaid).
 
@@ -37,12 +40,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
+import signal
 import statistics
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
 from pathlib import Path
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -181,13 +186,64 @@ def run_peer(system: str, env_id: str, steps: int, seed: int, eval_every: int, o
             "config": {"n_envs": zoo["n_envs"], **kwargs, "policy_kwargs": zoo.get("policy_kwargs")}}
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _claim(claim: Path) -> bool:
+    """Create ``claim`` holding this process's pid; False if a live process holds it.
+
+    The pid is written to a private file first and linked into place, so a claim
+    never exists without its pid. A claim whose process has died (a SIGKILL, a
+    machine restart) is stale: it is renamed aside (one rename wins if two
+    invocations find it at once) and taken.
+    """
+    mine = claim.with_name(f"{claim.name}.{os.getpid()}")
+    mine.write_text(str(os.getpid()))
+    try:
+        for _ in range(2):
+            try:
+                os.link(mine, claim)
+                return True
+            except FileExistsError:
+                pass
+            try:
+                pid = int(claim.read_text())
+            except FileNotFoundError:
+                continue  # released meanwhile: try again
+            except ValueError:
+                return False  # no pid: an older invocation's claim, held while it runs
+            if _alive(pid):
+                return False
+            stale = claim.with_name(f"{claim.name}.stale-{os.getpid()}")
+            try:
+                os.rename(claim, stale)
+                stale.unlink()
+            except FileNotFoundError:
+                pass
+        return False
+    finally:
+        mine.unlink()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _job(spec: dict) -> dict | None:
     """Run one spec and store its result; None if another invocation has claimed it."""
     path = Path(spec["path"])
     claim = path.with_suffix(".running")
-    try:  # two invocations sharing --out split the runs between them
-        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
+    # A run stopped by SIGTERM (the invocation's own, passed on below) releases its claim
+    # and stores nothing.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if not _claim(claim):  # two invocations sharing --out split the runs between them
         return None
     if path.exists():  # finished by another invocation after this one listed it
         claim.unlink()
@@ -202,6 +258,43 @@ def _job(spec: dict) -> dict | None:
     finally:
         claim.unlink()
     return result
+
+
+def _job_process(spec: dict) -> None:
+    """_job in a process of its own: exit code 0 stored a result, 3 found the run claimed elsewhere."""
+    sys.exit(0 if _job(spec) is not None else 3)
+
+
+def _run_all(todo: list[dict], jobs: int) -> None:
+    """Run the specs, ``jobs`` processes at a time, each printed as it ends.
+
+    SIGTERM or Ctrl-C stops the running ones too (each releases its claim and
+    stores nothing); a run that fails is reported and the others go on.
+    """
+    pending, running = list(todo), {}
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                spec = pending.pop(0)
+                process = multiprocessing.Process(target=_job_process, args=(spec,))
+                process.start()
+                running[process.sentinel] = (process, spec)
+            for sentinel in wait(list(running)):
+                process, spec = running.pop(sentinel)
+                process.join()
+                name = f"{spec['env']} {_label(spec['system'], spec['tag'])} seed {spec['seed']}"
+                if process.exitcode == 0:
+                    result = json.loads(Path(spec["path"]).read_text())
+                    print(f"  {name}: {np.mean(result['final']):,.0f} in {result['wall']:,.0f} s", flush=True)
+                elif process.exitcode != 3:
+                    print(f"  {name}: failed (exit code {process.exitcode}; its traceback is above)", flush=True)
+    except BaseException:
+        for process, _ in running.values():
+            process.terminate()
+        for process, _ in running.values():
+            process.join()
+        raise
 
 
 def _label(system: str, tag: str) -> str:
@@ -318,12 +411,7 @@ def main() -> None:
     if todo:
         print(f"running {len(todo)} runs, {args.jobs} at a time …", flush=True)
         t = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=args.jobs, max_tasks_per_child=1) as pool:
-            for result in pool.map(_job, todo):
-                if result is None:
-                    continue
-                print(f"  {result['env']} {_label(result['system'], result['tag'])} seed {result['seed']}: "
-                      f"{np.mean(result['final']):,.0f} in {result['wall']:,.0f} s", flush=True)
+        _run_all(todo, args.jobs)
         print(f"done in {time.perf_counter() - t:,.0f} s")
     results = [json.loads(Path(s["path"]).read_text()) for s in specs if Path(s["path"]).exists()]
     if not results:
