@@ -17,7 +17,8 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any
 
 __all__ = [
-    "ALGORITHM_NAMES", "ALGO_DEFAULTS", "FAMILY_DEFAULTS", "PRESETS", "Config", "env_family", "make_config",
+    "ADDED_FIELDS", "ALGORITHM_NAMES", "ALGO_DEFAULTS", "FAMILY_DEFAULTS", "PRESETS", "Config", "env_family",
+    "make_config",
     "parse_value", "describe",
 ]
 
@@ -58,6 +59,9 @@ class Config:
     normalize_advantages: bool = _f(True, "standardize advantages per batch (per minibatch for PPO, as SB3)")
     entropy_coef: float = _f(0.0, "weight c of the mean-entropy bonus added to the surrogate",
                              "0: TRPO has none; SB3 PPO's ent_coef default 0")
+    entropy_anneal: float = _f(1.0, "the entropy bonus's weight at the end of training as a fraction of "
+                               "entropy_coef: it falls linearly to this fraction over total_steps; 1 keeps it "
+                               "constant", "1: constant, as SB3's ent_coef")
     # -- TRPO / NPG ----------------------------------------------------------------
     max_kl: float = _f(0.01, "δ, the bound on the mean KL per policy update",
                        "Schulman et al. 2015; Spinning Up's delta", _TRUST)
@@ -145,6 +149,7 @@ class Config:
             (0.0 <= self.gamma <= 1.0, "gamma", "in [0, 1]"),
             (0.0 <= self.lam <= 1.0, "lam", "in [0, 1]"),
             (self.entropy_coef >= 0 and math.isfinite(self.entropy_coef), "entropy_coef", "finite and ≥ 0"),
+            (0.0 <= self.entropy_anneal <= 1.0, "entropy_anneal", "in [0, 1]"),
             (positive(self.max_kl), "max_kl", "positive and finite"),
             (self.cg_iters >= 1, "cg_iters", "≥ 1"),
             (self.cg_damping >= 0 and math.isfinite(self.cg_damping), "cg_damping", "finite and ≥ 0"),
@@ -191,14 +196,18 @@ class Config:
 
     def at_step(self, steps: int) -> Config:
         """The config a policy update after ``steps`` environment steps uses: δ and the
-        policy's Adam step size scaled by 1 − (1 − step_anneal)·steps/total_steps
-        (this config itself when step_anneal is 1). steps must lie in [0, total_steps)."""
-        if self.step_anneal == 1.0:
+        policy's Adam step size scaled by 1 − (1 − step_anneal)·steps/total_steps, the
+        entropy weight by 1 − (1 − entropy_anneal)·steps/total_steps (this config itself
+        when both are 1). steps must lie in [0, total_steps)."""
+        if self.step_anneal == 1.0 and self.entropy_anneal == 1.0:
             return self
         if not 0 <= steps < self.total_steps:
             raise ValueError(f"steps must lie in [0, total_steps={self.total_steps}); got {steps!r}")
-        factor = 1.0 - (1.0 - self.step_anneal) * steps / self.total_steps
-        return replace(self, max_kl=self.max_kl * factor, policy_lr=self.policy_lr * factor)
+        progress = steps / self.total_steps
+        step = 1.0 - (1.0 - self.step_anneal) * progress
+        entropy = 1.0 - (1.0 - self.entropy_anneal) * progress
+        return replace(self, max_kl=self.max_kl * step, policy_lr=self.policy_lr * step,
+                       entropy_coef=self.entropy_coef * entropy)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, JSON-ready (tuples as lists)."""
@@ -206,20 +215,36 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> Config:
-        """A Config from :meth:`to_dict` output; unknown or missing keys are an error naming ``source``."""
+        """A Config from :meth:`to_dict` output; unknown or missing keys are an error naming ``source``
+        (but for :data:`ADDED_FIELDS`, which a run saved before they existed lacks)."""
         if not isinstance(data, dict):
             raise ValueError(f"{source}: expected a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"{source}: unknown config keys {unknown}")
-        missing = sorted(known - set(data))
+        # a run saved before a field existed lacks it; those fields' defaults reproduce how it ran
+        filled = {name: _default(name) for name in ADDED_FIELDS if name not in data}
+        missing = sorted(known - set(data) - set(filled))
         if missing:
             raise ValueError(f"{source}: missing config keys {missing}")
         try:
-            return cls(**data)
+            return cls(**filled, **data)
         except ValueError as exc:
             raise ValueError(f"{source}: {exc}") from None
+
+
+#: Fields added after runs were first saved, each with a default that reproduces how a run
+#: saved without it ran (evaluation off, the same batch for any number of workers, raw
+#: rewards, constant step size and entropy weight). ``Config.from_dict`` fills them in;
+#: any other missing key is an error, never a silent default.
+ADDED_FIELDS = ("eval_every", "eval_episodes", "n_workers", "sampler_backend", "norm_reward", "clip_reward",
+                "step_anneal", "entropy_anneal")
+
+
+def _default(name: str) -> Any:
+    f = Config.__dataclass_fields__[name]
+    return f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
 
 
 def _type_error(name: str, what: str, value: Any) -> ValueError:

@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from rl.config import ALGO_DEFAULTS, ALGORITHM_NAMES, FAMILY_DEFAULTS, Config, describe, env_family, make_config, parse_value
+from rl.config import (
+    ADDED_FIELDS, ALGO_DEFAULTS, ALGORITHM_NAMES, FAMILY_DEFAULTS, Config, describe, env_family, make_config, parse_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -13,7 +15,8 @@ from rl.config import ALGO_DEFAULTS, ALGORITHM_NAMES, FAMILY_DEFAULTS, Config, d
      ({"cg_damping": float("inf")}, "cg_damping"), ({"log_std_init": float("nan")}, "log_std_init"),
      ({"vf_l2": float("inf")}, "vf_l2"), ({"accept_ratio": -5}, "accept_ratio"), ({"seed": -1}, "seed"),
      ({"env_kwargs": 5}, "env_kwargs"), ({"clip_range": 0.0}, "clip_range"), ({"step_anneal": 1.5}, "step_anneal"),
-     ({"step_anneal": -0.1}, "step_anneal")],
+     ({"step_anneal": -0.1}, "step_anneal"), ({"entropy_anneal": 1.5}, "entropy_anneal"),
+     ({"entropy_anneal": -0.1}, "entropy_anneal")],
 )
 def test_config_validates_naming_the_field(kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -33,6 +36,26 @@ def test_step_anneal_scales_delta_and_the_policy_step_linearly_over_training():
     assert constant.at_step(999) is constant  # the default: no schedule, the same object
     with pytest.raises(ValueError, match="steps"):
         cfg.at_step(1000)
+
+
+def test_entropy_anneal_scales_the_entropy_weight_alone():
+    cfg = make_config("trpo", total_steps=1000, entropy_coef=0.02, entropy_anneal=0.0)
+    for steps in (0, 250, 999):
+        at = cfg.at_step(steps)
+        assert at.entropy_coef == pytest.approx(0.02 * (1 - steps / 1000), rel=1e-15)
+        assert at.max_kl == cfg.max_kl and at.policy_lr == cfg.policy_lr
+    both = make_config("ppo", total_steps=1000, entropy_coef=0.01, entropy_anneal=0.5, step_anneal=0.0)
+    at = both.at_step(500)
+    assert at.entropy_coef == pytest.approx(0.0075) and at.policy_lr == pytest.approx(both.policy_lr / 2)
+
+
+def test_a_config_saved_before_the_added_fields_loads_as_it_ran():
+    cfg = make_config("trpo", env_id="Pendulum-v1", max_kl=0.03)
+    old = {k: v for k, v in cfg.to_dict().items() if k not in ADDED_FIELDS}
+    again = Config.from_dict(old)
+    assert again == cfg  # every added field at the default that reproduces the old behaviour
+    assert again.norm_reward is False and again.step_anneal == 1.0 and again.entropy_anneal == 1.0
+    assert again.at_step(0) is again
 
 
 def test_from_dict_rejects_unknown_and_missing_keys():

@@ -77,6 +77,18 @@ def test_step_anneal_reaches_every_update():
     assert rows_b[-1]["approx_kl"] < rows_a[-1]["approx_kl"]
 
 
+def test_entropy_anneal_reaches_every_update():
+    # A strong bonus on a Gaussian policy raises log σ each update; annealed to 0 it raises it less,
+    # from the same first update on
+    def run(anneal):
+        return train(Agent.create(make_config("trpo", env_id="Pendulum-v1", total_steps=8 * 2048, seed=0,
+                                              entropy_coef=0.1, entropy_anneal=anneal)))
+    constant, annealed = run(1.0), run(0.0)
+    assert constant[0]["entropy"] == annealed[0]["entropy"]
+    assert np.all(np.diff([r["entropy"] for r in constant]) > 0)
+    assert annealed[-1]["entropy"] < constant[-1]["entropy"] - 0.1
+
+
 def _cartpole_batch(seed=0, n=512):
     agent = Agent.create(make_config("ppo", seed=seed))
     rng = np.random.default_rng(seed)
