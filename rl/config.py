@@ -18,8 +18,7 @@ from typing import Any
 
 __all__ = [
     "ADDED_FIELDS", "ALGORITHM_NAMES", "ALGO_DEFAULTS", "FAMILY_DEFAULTS", "PRESETS", "Config", "env_family",
-    "make_config",
-    "parse_value", "describe",
+    "make_config", "parse_value", "describe",
 ]
 
 #: The policy-update algorithms, in the order the CLI lists them.
@@ -339,13 +338,15 @@ FAMILY_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         # with λ 0.95 1,896 / 2,966 / 3,387; with the 2048 batch 3,005 / 3,212 / 3,418
         # (benchmarks/mujoco.py --steps 300000 --seeds 3 --tag … --set …).
         # An entropy bonus of 0.01 annealed linearly to 0: early on it keeps σ from
-        # shrinking onto the first gait found, late on it is gone, so the policy that is
-        # evaluated is the one trained without noise pushed into it. Hopper-v5, 1M steps,
-        # seeds 0–4, final deterministic return over 10 episodes, one machine: without it
-        # 3,195 / 3,466 / 1,781 / 2,512 / 2,097 (median 2,512); with it 3,634 / 3,516 /
-        # 3,567 / 2,281 / 2,686 (median 3,516); 0.02 annealed: median 3,480; 0.01 constant:
-        # 3,553 / 3,588 / 292 / 1,227 / 3,671 (noise kept to the end, evaluations collapse);
-        # 0.003 constant: median 2,378. HalfCheetah-v5 (checking only): see README.
+        # shrinking onto the first gait found; late on it is gone, so σ shrinks again and
+        # the mean action a deterministic evaluation takes is what the last updates
+        # optimized. Hopper-v5, 1M steps, seeds 0–4, final deterministic return over 10
+        # episodes, one machine: without it 3,195 / 3,466 / 1,781 / 2,512 / 2,097 (median
+        # 2,512); with it 3,634 / 3,516 / 3,567 / 2,281 / 2,686 (median 3,516); 0.02
+        # annealed: median 3,480; 0.01 constant: 3,553 / 3,588 / 292 / 1,227 / 3,671 (σ
+        # kept near 1 to the end, final evaluations collapse); 0.003 constant: median
+        # 2,378. Checked on HalfCheetah-v5: median 3,268 against 1,816 without it; run on
+        # Walker2d-v5 (held out): median 3,293 against 3,773, worst seed 2,936 against 1,729.
         "trpo": {"n_steps": 256, "norm_reward": True, "entropy_coef": 0.01, "entropy_anneal": 0.0},
         "npg": {"n_steps": 256, "norm_reward": True, "entropy_coef": 0.01, "entropy_anneal": 0.0},
         # PPO keeps its defaults: norm_reward measured worse on Hopper-v5 (300k, seeds 0–2:
