@@ -418,9 +418,10 @@ def main() -> None:
         print("no results stored yet")
         return
     table(results)
-    # One PNG per environment for the default protocol; a --tag or another --steps gets its own
-    # name, so a variant's or a short run's plot never replaces the main one.
-    suffix = (f"_{args.tag}" if args.tag else "") + ("" if args.steps == 1_000_000 else f"_{args.steps}")
+    # One PNG per environment for the default protocol; a --tag, another --steps or --seeds gets
+    # its own name, so a variant's, a short run's or a wider run's plot never replaces the main one.
+    suffix = ((f"_{args.tag}" if args.tag else "") + ("" if args.steps == 1_000_000 else f"_{args.steps}")
+              + ("" if args.seeds == 5 else f"_{args.seeds}seeds"))
     for path in plot(results, out, suffix):
         print(f"wrote {path}")
 
