@@ -423,8 +423,7 @@ def describe(algo: str | None = None, env_id: str | None = None) -> list[tuple[s
     for f in fields(Config):
         if algo is not None and algo not in f.metadata["algos"]:
             continue
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
-        default = defaults.get(f.name, default)
+        default = defaults.get(f.name, _default(f.name))
         if f.name == "algo" and algo is not None:
             default = algo
         if f.name == "env_id" and env_id is not None:
